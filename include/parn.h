@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file parn.h
+ * @brief libparn: privacy-preserving video analytics (the whole public ABI).
+ *
+ * libparn anonymizes faces in video frame by frame (a GAN regenerates each face so that the
+ * identity is gone while the video stays natural) and classifies actions in 16-frame clips
+ * (a feature enhancement module in front of a C3D network). It runs on the CPU (oneDNN) and on
+ * NVIDIA GPUs, and it trains its own networks.
+ *
+ * This header is the only published interface: whatever is not declared here is private.
+ *
+ * Objects
+ * - parn_model_t   : network weights. Immutable once created or loaded; share it freely
+ *                    between threads and sessions.
+ * - parn_session_t : one stream of work on one device (scratch memory, temporal state, the
+ *                    error message). Use a session from one thread at a time.
+ * - parn_trainer_t : training state (optimizer moments, gradients) bound to a session.
+ * - parn_options_t : typed key/value settings given to constructors.
+ * - parn_frame_t   : a description of a caller-owned (or library-owned) picture.
+ *
+ * Conventions
+ * - Every fallible call returns a parn_status; PARN_OK is 0. On failure, the reason is in
+ *   parn_last_error(session), or parn_last_error(NULL) for calls made without a session.
+ * - A constructor `parn_x_create(..., parn_x_t **out)` sets *out only on success, and
+ *   `parn_x_destroy(NULL)` is a harmless no-op.
+ * - The library never prints, never exits and never aborts; diagnostics go to the callback set
+ *   with parn_set_log_callback().
+ * - No structure is passed by value or allocated by the caller, so the ABI grows by appending.
+ *
+ * Usage
+ * @code
+ *   parn_options_t *opts = NULL;
+ *   parn_session_t *s = NULL;
+ *   if (parn_options_create(&opts) != PARN_OK) return 1;
+ *   parn_options_set_string(opts, PARN_OPT_DEVICE, "cpu");
+ *   parn_options_set_int(opts, PARN_OPT_THREADS, 2);
+ *   if (parn_session_create(NULL, opts, &s) != PARN_OK) {
+ *       fprintf(stderr, "libparn: %s\n", parn_last_error(NULL));
+ *       parn_options_destroy(opts);
+ *       return 1;
+ *   }
+ *   parn_options_destroy(opts);          // the session keeps its own copy
+ *   ... per frame: wrap the decoded picture with parn_frame_wrap() and process it ...
+ *   parn_session_destroy(s);
+ * @endcode
+ *
+ * Thread safety: every function may be called from any thread. Functions taking a
+ * parn_session_t must not run concurrently on the same session. Functions taking only a
+ * const parn_model_t may run concurrently.
+ */
+#ifndef PARN_H
+#define PARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Export and versions
+ * ------------------------------------------------------------------------------------------- */
+
+#if defined(_WIN32) && defined(PARN_BUILDING)
+#define PARN_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(PARN_SHARED)
+#define PARN_API __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define PARN_API __attribute__((visibility("default")))
+#else
+#define PARN_API
+#endif
+
+/** Version of this header. meson.build's project version must equal it (a test checks). Since: 0.1 */
+#define PARN_VERSION_MAJOR 0
+#define PARN_VERSION_MINOR 1
+#define PARN_VERSION_PATCH 0
+/** MAJOR*10000 + MINOR*100 + PATCH. Since: 0.1 */
+#define PARN_VERSION_NUMBER (PARN_VERSION_MAJOR * 10000 + PARN_VERSION_MINOR * 100 + PARN_VERSION_PATCH)
+#define PARN_VERSION_STRING "0.1.0"
+/** Bumped whenever a published declaration changes incompatibly; equals the soname. Since: 0.1 */
+#define PARN_ABI_VERSION 0
+
+/** @return the library's PARN_VERSION_NUMBER (may differ from the header's). Since: 0.1 */
+PARN_API int parn_version_number(void);
+
+/** @return the library's version as "X.Y.Z"; static storage. Since: 0.1 */
+PARN_API const char *parn_version_string(void);
+
+/**
+ * @return a static one-line description of how the library was built: version, the backends
+ * compiled in (cpu, cuda), and the versions of oneDNN and, when built, CUDA/cuDNN. Since: 0.1
+ */
+PARN_API const char *parn_build_info(void);
+
+/** Status codes. Values are permanent; new codes are only appended. Since: 0.1 */
+typedef enum parn_status {
+    PARN_OK = 0,               /**< success */
+    PARN_E_INVALID_ARG = 1,    /**< a NULL pointer, an out-of-range value or an unknown key */
+    PARN_E_NOMEM = 2,          /**< an allocation failed */
+    PARN_E_UNSUPPORTED = 3,    /**< no implementation for this backend, op or shape */
+    PARN_E_SHAPE = 4,          /**< tensor or frame sizes that do not fit together */
+    PARN_E_DEVICE = 5,         /**< the device is unknown, absent or failed */
+    PARN_E_IO = 6,             /**< a file could not be opened, read or written */
+    PARN_E_FORMAT = 7,         /**< a file or buffer is malformed */
+    PARN_E_STATE = 8,          /**< the call is not valid in the object's current state */
+    PARN_E_BACKEND = 9,        /**< a library below (oneDNN, CUDA, FFmpeg) reported an error */
+    PARN_E_INTERNAL = 10,      /**< a bug in libparn; please report it */
+    PARN_E_NOT_FOUND = 11,     /**< a named item (tensor, network, file) does not exist */
+    PARN_E_ABI = 12,           /**< header and library versions do not match */
+    PARN_AGAIN = 100,          /**< not an error: more input is needed before output comes */
+    PARN_EOF = 101             /**< not an error: the end of a stream was reached */
+} parn_status;
+
+/** @return a static English description of a status code (never NULL). Since: 0.1 */
+PARN_API const char *parn_status_string(parn_status status);
+
+/**
+ * Checks that the library matches the header the caller was compiled with.
+ * Call as parn_init_check(PARN_ABI_VERSION).
+ * @return PARN_OK, or PARN_E_ABI when the library was built for another ABI. Since: 0.1
+ */
+PARN_API parn_status parn_init_check(int abi_version);
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors and logging
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct parn_model parn_model_t;       /**< network weights (see file comment) */
+typedef struct parn_session parn_session_t;   /**< one stream on one device */
+typedef struct parn_trainer parn_trainer_t;   /**< training state bound to a session */
+typedef struct parn_options parn_options_t;   /**< typed key/value settings */
+typedef struct parn_frame parn_frame_t;       /**< a picture: format, size, planes, strides */
+
+/**
+ * The message describing the last failure.
+ * @param session the session the failing call was made on, or NULL for calls made without one
+ *                (constructors, options, frames); those messages are kept per thread.
+ * @return a string owned by the session (or by the thread), valid until the next call on that
+ *         session (or the next session-less call on that thread); "" when nothing failed.
+ * Since: 0.1
+ */
+PARN_API const char *parn_last_error(const parn_session_t *session);
+
+/** Severity of a log message. Since: 0.1 */
+typedef enum parn_log_level {
+    PARN_LOG_ERROR = 0,
+    PARN_LOG_WARN = 1,
+    PARN_LOG_INFO = 2,
+    PARN_LOG_DEBUG = 3
+} parn_log_level;
+
+/** A log sink. @param user the pointer given to parn_set_log_callback. Since: 0.1 */
+typedef void (*parn_log_fn)(void *user, parn_log_level level, const char *message);
+
+/**
+ * Sets the process-wide log sink; NULL (the default) drops every message. The callback may be
+ * called from any thread that calls into libparn, and must not call back into libparn.
+ * Since: 0.1
+ */
+PARN_API void parn_set_log_callback(parn_log_fn fn, void *user);
+
+/* ---------------------------------------------------------------------------------------------
+ * Options
+ * ------------------------------------------------------------------------------------------- */
+
+/** Option keys. Values are permanent and never reused; experimental keys start at 1000. Since: 0.1 */
+typedef enum parn_option {
+    PARN_OPT_DEVICE = 1,   /**< string: "cpu" (default) or "cuda:N" when the CUDA backend is built */
+    PARN_OPT_THREADS = 2,  /**< int: CPU threads for a session, 0 (default) = all cores, 1..1024 */
+    PARN_OPT_SEED = 3      /**< int: seed of the session's random generator, >= 0 (default 0) */
+} parn_option;
+
+/** The type of an option's value. Since: 0.1 */
+typedef enum parn_option_type {
+    PARN_OPT_TYPE_INT = 1,
+    PARN_OPT_TYPE_FLOAT = 2,
+    PARN_OPT_TYPE_STRING = 3
+} parn_option_type;
+
+/**
+ * Describes an option key.
+ * @param key  the option.
+ * @param name (out, may be NULL) a static name such as "threads".
+ * @param type (out, may be NULL) the value type.
+ * @param min, max (out, may be NULL) the accepted range of int and float options.
+ * @return PARN_OK, or PARN_E_INVALID_ARG for an unknown key. Since: 0.1
+ */
+PARN_API parn_status parn_option_info(parn_option key, const char **name, parn_option_type *type,
+                                      double *min, double *max);
+
+/** Creates an empty options set (every key at its default). @param out (out) the new set. Since: 0.1 */
+PARN_API parn_status parn_options_create(parn_options_t **out);
+
+/** Frees an options set; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_options_destroy(parn_options_t *opts);
+
+/**
+ * Sets an option. The value is checked against the key's type and range.
+ * @return PARN_OK, or PARN_E_INVALID_ARG (unknown key, wrong type, out of range). Since: 0.1
+ */
+PARN_API parn_status parn_options_set_int(parn_options_t *opts, parn_option key, int64_t value);
+/** As parn_options_set_int, for float options. Since: 0.1 */
+PARN_API parn_status parn_options_set_float(parn_options_t *opts, parn_option key, double value);
+/** As parn_options_set_int, for string options; the string is copied. Since: 0.1 */
+PARN_API parn_status parn_options_set_string(parn_options_t *opts, parn_option key, const char *value);
+
+/** Reads an int option (the default when unset). Since: 0.1 */
+PARN_API parn_status parn_options_get_int(const parn_options_t *opts, parn_option key, int64_t *value);
+/** Reads a float option (the default when unset). Since: 0.1 */
+PARN_API parn_status parn_options_get_float(const parn_options_t *opts, parn_option key, double *value);
+/**
+ * Reads a string option (the default when unset).
+ * @param value (out) a string owned by opts, valid until the key is set again or opts is destroyed.
+ * Since: 0.1
+ */
+PARN_API parn_status parn_options_get_string(const parn_options_t *opts, parn_option key,
+                                             const char **value);
+
+/* ---------------------------------------------------------------------------------------------
+ * Devices and sessions
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Counts the usable devices of a kind.
+ * @param kind  "cpu" (always 1) or "cuda" (0 when the CUDA backend is not built, or no GPU or
+ *              driver is present).
+ * @param count (out) the number of devices.
+ * @return PARN_OK, or PARN_E_INVALID_ARG for an unknown kind. Since: 0.1
+ */
+PARN_API parn_status parn_device_count(const char *kind, int *count);
+
+/**
+ * Creates a session: one stream of work on one device.
+ * @param model the weights the session runs (borrowed: it must outlive the session), or NULL for
+ *              a session that only holds a device (for example to check that it works).
+ * @param opts  PARN_OPT_DEVICE, PARN_OPT_THREADS, PARN_OPT_SEED; NULL means all defaults. The
+ *              session copies what it needs: opts may be destroyed right after.
+ * @param out   (out) the new session.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL out, malformed device name); PARN_E_DEVICE (a
+ *         device that does not exist, or CUDA asked for where it is not available);
+ *         PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_session_create(const parn_model_t *model, const parn_options_t *opts,
+                                         parn_session_t **out);
+
+/** Frees a session and everything it owns; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_session_destroy(parn_session_t *session);
+
+/** @return the session's device as "cpu" or "cuda:N" (owned by the session), or NULL for NULL. Since: 0.1 */
+PARN_API const char *parn_session_device(const parn_session_t *session);
+
+/** @return the number of CPU threads the session uses, or 0 for NULL. Since: 0.1 */
+PARN_API int parn_session_threads(const parn_session_t *session);
+
+/* ---------------------------------------------------------------------------------------------
+ * Frames
+ * ------------------------------------------------------------------------------------------- */
+
+/** Pixel formats of frames. Values are permanent. Since: 0.1 */
+typedef enum parn_pixel_format {
+    PARN_PIX_RGB24 = 1,    /**< packed R,G,B bytes; 1 plane */
+    PARN_PIX_BGR24 = 2,    /**< packed B,G,R bytes; 1 plane */
+    PARN_PIX_RGBA = 3,     /**< packed R,G,B,A bytes; 1 plane */
+    PARN_PIX_GRAY8 = 4,    /**< one luma byte per pixel; 1 plane */
+    PARN_PIX_YUV420P = 5,  /**< planar Y, U, V; chroma halved both ways (rounded up); 3 planes */
+    PARN_PIX_NV12 = 6      /**< Y plane, then interleaved U,V at half size; 2 planes */
+} parn_pixel_format;
+
+/** @return the number of planes of a format (1..3), or 0 for an unknown format. Since: 0.1 */
+PARN_API int parn_pixel_format_planes(parn_pixel_format format);
+
+/**
+ * Describes a picture that the caller owns (the memory is borrowed, never copied or freed).
+ * @param format  the pixel format.
+ * @param width, height picture size in pixels, 1..16384 each (YUV420P and NV12: any size).
+ * @param planes  parn_pixel_format_planes(format) pointers to the pixel rows.
+ * @param strides bytes from one row to the next, per plane; at least the row's byte width.
+ * @param out     (out) the descriptor; free it with parn_frame_free (the pixels stay the caller's).
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL pointers, unknown format, bad size or stride);
+ *         PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_frame_wrap(parn_pixel_format format, int width, int height,
+                                     uint8_t *const planes[], const int strides[],
+                                     parn_frame_t **out);
+
+/**
+ * Allocates a picture owned by the library (rows 64-byte aligned, zero-filled).
+ * @return as parn_frame_wrap. Since: 0.1
+ */
+PARN_API parn_status parn_frame_alloc(parn_pixel_format format, int width, int height,
+                                      parn_frame_t **out);
+
+/** Frees a frame descriptor (and its pixels if the library owns them) and sets *frame to NULL;
+ *  NULL or *frame == NULL is a no-op. Since: 0.1 */
+PARN_API void parn_frame_free(parn_frame_t **frame);
+
+/** @return the frame's width (0 for NULL). Since: 0.1 */
+PARN_API int parn_frame_width(const parn_frame_t *frame);
+/** @return the frame's height (0 for NULL). Since: 0.1 */
+PARN_API int parn_frame_height(const parn_frame_t *frame);
+/** @return the frame's pixel format (0 for NULL). Since: 0.1 */
+PARN_API parn_pixel_format parn_frame_format(const parn_frame_t *frame);
+/** @return plane i's first byte, or NULL for NULL or i out of range. Since: 0.1 */
+PARN_API uint8_t *parn_frame_plane(const parn_frame_t *frame, int i);
+/** @return plane i's stride in bytes, or 0 for NULL or i out of range. Since: 0.1 */
+PARN_API int parn_frame_stride(const parn_frame_t *frame, int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PARN_H */

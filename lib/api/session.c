@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* Sessions: device selection, thread count, and the per-session error message. */
+#include "session.h"
+
+#include "core/options.h"
+
+#include <ctype.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const parn_backend *parn__backend_cuda(void); /* NULL when not built or not loadable */
+
+parn_status parn__session_status(parn_session_t *s, parn_status st)
+{
+    if (st != PARN_OK && st != PARN_AGAIN && st != PARN_EOF && s)
+        snprintf(s->error, sizeof s->error, "%s", parn__thread_error());
+    return st;
+}
+
+const char *parn_last_error(const parn_session_t *session)
+{
+    return session ? session->error : parn__thread_error();
+}
+
+/* Parses "cpu" or "cuda:N" (N defaults to 0). */
+static parn_status parse_device(const char *name, bool *cuda, int *index)
+{
+    PARN_RETURN_IF(!name, PARN_E_INVALID_ARG, "device name is NULL");
+    *index = 0;
+    if (strcmp(name, "cpu") == 0 || strcmp(name, "cpu:0") == 0) {
+        *cuda = false;
+        return PARN_OK;
+    }
+    *cuda = true;
+    if (strcmp(name, "cuda") == 0) return PARN_OK;
+    if (strncmp(name, "cuda:", 5) == 0 && isdigit((unsigned char)name[5])) {
+        char *end;
+        long v = strtol(name + 5, &end, 10);
+        if (*end == '\0' && v >= 0 && v < 64) {
+            *index = (int)v;
+            return PARN_OK;
+        }
+    }
+    return parn__fail(PARN_E_INVALID_ARG, "device '%s' is not \"cpu\" or \"cuda:N\"", name);
+}
+
+parn_status parn_device_count(const char *kind, int *count)
+{
+    PARN_RETURN_IF(!kind || !count, PARN_E_INVALID_ARG, "parn_device_count: NULL argument");
+    if (strcmp(kind, "cpu") == 0) {
+        *count = 1;
+        return PARN_OK;
+    }
+    PARN_RETURN_IF(strcmp(kind, "cuda") != 0, PARN_E_INVALID_ARG,
+                   "unknown device kind '%s' (cpu, cuda)", kind);
+    *count = 0;
+    return PARN_OK;
+}
+
+parn_status parn_session_create(const parn_model_t *model, const parn_options_t *opts,
+                                parn_session_t **out)
+{
+    PARN_RETURN_IF(!out, PARN_E_INVALID_ARG, "parn_session_create: out is NULL");
+    const char *device = parn__opt_string(opts, PARN_OPT_DEVICE);
+    bool cuda;
+    int index;
+    PARN_TRY(parse_device(device, &cuda, &index));
+    const parn_backend *backend = cuda ? parn__backend_cuda() : parn_backend_cpu();
+    PARN_RETURN_IF(!backend, PARN_E_DEVICE,
+                   "device '%s': this libparn has no usable CUDA backend (built without CUDA, "
+                   "or no GPU driver)", device);
+    parn_session_t *s = parn__calloc(1, sizeof *s);
+    PARN_RETURN_IF(!s, PARN_E_NOMEM, "parn_session_create: out of memory");
+    int threads = (int)parn__opt_int(opts, PARN_OPT_THREADS);
+    parn_status st = backend->ctx_create(index, threads, &s->ctx);
+    if (st != PARN_OK) {
+        parn__free(s);
+        return st;
+    }
+    s->model = model;
+    s->backend = backend;
+    s->threads = threads > 0 ? threads : omp_get_num_procs();
+    snprintf(s->device, sizeof s->device, "%s:%d", cuda ? "cuda" : "cpu", index);
+    if (!cuda) snprintf(s->device, sizeof s->device, "cpu");
+    parn__rng_seed(&s->rng, (uint64_t)parn__opt_int(opts, PARN_OPT_SEED));
+    *out = s;
+    return PARN_OK;
+}
+
+void parn_session_destroy(parn_session_t *session)
+{
+    if (!session) return;
+    session->backend->ctx_destroy(session->ctx);
+    parn__free(session);
+}
+
+const char *parn_session_device(const parn_session_t *session)
+{
+    return session ? session->device : NULL;
+}
+
+int parn_session_threads(const parn_session_t *session)
+{
+    return session ? session->threads : 0;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Private view of the options set, for constructors that read it. */
+#ifndef PARN_OPTIONS_H
+#define PARN_OPTIONS_H
+
+#include "core.h"
+
+/* Reads a key from opts, or its default when opts is NULL or the key is unset. */
+int64_t parn__opt_int(const parn_options_t *opts, parn_option key);
+double parn__opt_float(const parn_options_t *opts, parn_option key);
+const char *parn__opt_string(const parn_options_t *opts, parn_option key);
+
+#endif

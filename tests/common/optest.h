@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* The op test harness: runs every case of a fixture file (tests/reference/fixtures) through
+ * the CPU backend, compares the output and each input gradient with PyTorch, and checks the
+ * analytic gradients against central finite differences computed in double precision. */
+#ifndef PARN_OPTEST_H
+#define PARN_OPTEST_H
+
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "graph/graph.h"
+
+/* Builds the op under test on input nodes (in the fixture's input order); returns the output
+ * node or -1. attrs is the case's "attrs" object. */
+typedef int (*optest_build_fn)(parn_graph *g, const int *inputs, const cJSON *attrs);
+
+/* Number of cases in fixtures/<family>.safetensors (0 when the file is missing). */
+int optest_case_count(const char *family);
+
+/* Runs case i; fails the current Check test with a precise message on any mismatch. */
+void optest_run_case(const char *family, int i, optest_build_fn build);
+
+/* Helpers for builders reading attributes. */
+double optest_num(const cJSON *attrs, const char *key, double fallback);
+const char *optest_str(const cJSON *attrs, const char *key);
+/* Reads an int array attribute into out (n entries); returns its length. */
+int optest_ints(const cJSON *attrs, const char *key, int *out, int n);
+
+/* Relative error max|a - b| / max(max|b|, 1e-12) over n values. */
+double optest_rel_error(const float *a, const float *b, int64_t n);
+
+/* A CPU context shared by the tests of one process (2 threads). */
+parn_backend_ctx *optest_cpu(void);
+
+/* A Check suite with one looped TCase per family, named after it. */
+TCase *optest_tcase(const char *family, const TTest *test);
+
+#endif
