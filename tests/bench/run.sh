@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# CPU benchmarks beside their peers in the same run. Usage: tests/bench/run.sh [build-dir]
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+threads=${PARN_BENCH_THREADS:-2}
+export OMP_NUM_THREADS=$threads
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%F)"
+ours=$("$build/tests/bench/bench_c3d" --threads "$threads" --iters 10)
+echo "$ours"
+ref=""
+[ -x "$build/tests/bench/c3d_onednn" ] && ref=$("$build/tests/bench/c3d_onednn" 10) && echo "$ref"
+torch=""
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  torch=$(/usr/bin/python3 "$here/c3d_torch.py" --threads "$threads" --iters 10)
+  echo "$torch"
+fi
+ms() { sed -n 's/.*: \([0-9.]*\) ms\/clip.*/\1/p' <<<"$1"; }
+[ -n "$torch" ] && awk -v a="$(ms "$ours")" -v b="$(ms "$torch")" 'BEGIN{printf "ratio PyTorch / libparn: %.2fx\n", b/a}'
+[ -n "$ref" ] && awk -v a="$(ms "$ours")" -v b="$(ms "$ref")" 'BEGIN{printf "ratio libparn / hand-written oneDNN: %.2f\n", a/b}'
+exit 0
