@@ -128,10 +128,14 @@ void parn_tensor_write_plain(parn_tensor *t, const float *src)
 
 const char *parn_tensor_shape_str(const parn_tensor *t)
 {
-    static _Thread_local char buf[96];
-    int n = snprintf(buf, sizeof buf, "[");
-    for (int i = 0; i < t->ndim && n < (int)sizeof buf; i++)
-        n += snprintf(buf + n, sizeof buf - (size_t)n, i ? ", %lld" : "%lld", (long long)t->dims[i]);
-    if (n < (int)sizeof buf) snprintf(buf + n, sizeof buf - (size_t)n, "]");
+    /* a few rotating buffers, so that one message can show several shapes */
+    static _Thread_local char bufs[4][96];
+    static _Thread_local int next;
+    char *buf = bufs[next++ % 4];
+    const size_t size = sizeof bufs[0];
+    int n = snprintf(buf, size, "[");
+    for (int i = 0; i < t->ndim && n < (int)size; i++)
+        n += snprintf(buf + n, size - (size_t)n, i ? ", %lld" : "%lld", (long long)t->dims[i]);
+    if (n < (int)size) snprintf(buf + n, size - (size_t)n, "]");
     return buf;
 }

@@ -53,7 +53,8 @@ void parn_tensor_copy(parn_tensor *dst, const parn_tensor *src);
 void parn_tensor_read_plain(const parn_tensor *t, float *dst);
 void parn_tensor_write_plain(parn_tensor *t, const float *src);
 
-/* Human-readable shape such as "[1, 3, 16, 112, 112]" (static per-thread buffer). */
+/* Human-readable shape such as "[1, 3, 16, 112, 112]"; one of four rotating per-thread buffers,
+ * so up to four may appear in one message. */
 const char *parn_tensor_shape_str(const parn_tensor *t);
 
 #endif

@@ -2,6 +2,7 @@
 /* Broadcasting elementwise kernels in plain C over any strides (OpenMP over outer dims). */
 #include "cpu.h"
 #include "cpu_kernels.h"
+#include "strided.h"
 
 /* Strides of t seen through out's rank: 0 along broadcast dims, dims right-aligned to 5. */
 static void broadcast_strides(const parn_tensor *t, const parn_tensor *out, int64_t s[5])
@@ -59,15 +60,12 @@ parn_status parn_cpu_affine(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     const parn_tensor *x = parn_src(g, n, 0);
     parn_tensor *y = &n->out;
     float alpha = n->attrs.affine.alpha, beta = n->attrs.affine.beta;
-    if (parn_tensor_same_layout(x, y) && parn_tensor_is_dense(y)) {
-        int64_t total = parn_tensor_numel(y);
-#pragma omp parallel for schedule(static) if (total > 32768)
-        for (int64_t i = 0; i < total; i++) y->data[i] = alpha * x->data[i] + beta;
-        return PARN_OK;
-    }
-    parn_tensor_copy(y, x);
+    /* y is dense in its own layout: re-lay x into it (parallel, tiled), then transform in place */
+    if (!parn_tensor_same_layout(x, y) || !parn_tensor_is_dense(x))
+        parn_walk_copy(y->ndim, y->dims, y->data, y->strides, x->data, x->strides);
+    const float *src = parn_tensor_same_layout(x, y) && parn_tensor_is_dense(x) ? x->data : y->data;
     int64_t total = parn_tensor_numel(y);
-    /* y is dense in its own layout: transform in place */
-    for (int64_t i = 0; i < total; i++) y->data[i] = alpha * y->data[i] + beta;
+#pragma omp parallel for schedule(static) if (total > 32768)
+    for (int64_t i = 0; i < total; i++) y->data[i] = alpha * src[i] + beta;
     return PARN_OK;
 }

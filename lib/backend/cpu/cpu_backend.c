@@ -2,6 +2,7 @@
 /* The CPU backend: oneDNN engine and stream per session, OpenMP thread count, kernel table. */
 #include "cpu.h"
 #include "cpu_kernels.h"
+#include "strided.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -96,7 +97,7 @@ parn_status parn_cpu_conform(const parn_tensor *src, const parn_tensor *layout,
     PARN_TRY(parn_cpu_scratch_reserve(scratch, (size_t)parn_tensor_numel(src) * sizeof(float)));
     for (int i = 0; i < src->ndim; i++) out->strides[i] = layout->strides[i];
     out->data = scratch->data;
-    parn_tensor_copy(out, src);
+    parn_walk_copy(src->ndim, src->dims, out->data, out->strides, src->data, src->strides);
     return PARN_OK;
 }
 

@@ -1,22 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: deconv kernels are not implemented yet. */
+/* Transposed convolution kernels: conv.c runs both directions (it maps PyTorch's IC x OC/G
+ * weights onto oneDNN's deconvolution primitives), telling them apart by the node's op. */
 #include "cpu.h"
 #include "cpu_kernels.h"
 
 parn_status parn_cpu_deconv(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "deconv: no cpu kernel yet");
+    return parn_cpu_conv(ctx, g, n);
 }
 
 parn_status parn_cpu_deconv_bwd_data(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "deconv_bwd_data: no cpu kernel yet");
+    return parn_cpu_conv_bwd_data(ctx, g, n);
 }
 
 parn_status parn_cpu_deconv_bwd_weights(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "deconv_bwd_weights: no cpu kernel yet");
+    return parn_cpu_conv_bwd_weights(ctx, g, n);
 }

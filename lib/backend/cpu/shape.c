@@ -1,28 +1,106 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: shape kernels are not implemented yet. */
+/* Concat, slice, pad and reshape as strided box copies (any layouts, OpenMP, memcpy rows when
+ * both sides are contiguous). */
 #include "cpu.h"
 #include "cpu_kernels.h"
+#include "strided.h"
+
+#include <omp.h>
+#include <string.h>
 
 parn_status parn_cpu_concat(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "concat: no cpu kernel yet");
+    parn_tensor *y = &n->out;
+    int64_t at = 0, axis_stride = y->strides[n->attrs.shape.axis];
+    for (int k = 0; k < n->n_src; k++) {
+        const parn_tensor *x = parn_src(g, n, k);
+        float *dst = y->data + at * axis_stride;
+        parn_walk_copy(x->ndim, x->dims, dst, y->strides, x->data, x->strides);
+        at += x->dims[n->attrs.shape.axis];
+    }
+    return PARN_OK;
 }
 
 parn_status parn_cpu_slice(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "slice: no cpu kernel yet");
+    const parn_tensor *x = parn_src(g, n, 0);
+    parn_tensor *y = &n->out;
+    const float *src = x->data + parn_tensor_offset(x, n->attrs.shape.start);
+    parn_walk_copy(y->ndim, y->dims, y->data, y->strides, src, x->strides);
+    return PARN_OK;
+}
+
+/* Fills the padding of y around the box [lo, lo + inner): for each dim d, the elements whose
+ * first out-of-box dim is d, so that every padding element is written once. */
+static void fill_border(parn_tensor *y, const int64_t *lo, const int64_t *inner, float value)
+{
+    for (int d = 0; d < y->ndim; d++) {
+        int64_t start[PARN_MAX_DIMS] = {0}, dims[PARN_MAX_DIMS];
+        for (int i = 0; i < y->ndim; i++) {
+            start[i] = i < d ? lo[i] : 0;
+            dims[i] = i < d ? inner[i] : y->dims[i];
+        }
+        /* the slab below the box along d, then the slab above it */
+        int64_t hi = y->dims[d] - lo[d] - inner[d], slab_start[2] = {0, lo[d] + inner[d]};
+        int64_t slab_size[2] = {lo[d], hi};
+        for (int k = 0; k < 2; k++) {
+            if (slab_size[k] == 0) continue;
+            start[d] = slab_start[k];
+            dims[d] = slab_size[k];
+            float *p = y->data + parn_tensor_offset(y, start);
+            parn_walk_fill(y->ndim, dims, p, y->strides, value);
+        }
+    }
 }
 
 parn_status parn_cpu_pad(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "pad: no cpu kernel yet");
+    const parn_tensor *x = parn_src(g, n, 0);
+    parn_tensor *y = &n->out;
+    const int64_t *lo = n->attrs.shape.lo;
+    fill_border(y, lo, x->dims, n->attrs.shape.value);
+    float *inside = y->data + parn_tensor_offset(y, lo);
+    parn_walk_copy(x->ndim, x->dims, inside, y->strides, x->data, x->strides);
+    return PARN_OK;
 }
 
+typedef struct reshape_state {
+    parn_cpu_state base;
+    parn_cpu_scratch plain;
+} reshape_state;
+
+static void reshape_state_destroy(parn_cpu_state *s)
+{
+    parn_cpu_scratch_free(&((reshape_state *)s)->plain);
+    parn__free(s);
+}
+
+/* Row-major order is the contract, so one side is viewed plain: x when it is stored plain,
+ * else y when it is, else a plain copy of x. */
 parn_status parn_cpu_reshape(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    (void)ctx; (void)g; (void)n;
-    return parn__fail(PARN_E_UNSUPPORTED, "reshape: no cpu kernel yet");
+    parn_tensor x = *parn_src(g, n, 0), *y = &n->out;
+    if (!parn_tensor_is_plain(&x) && parn_tensor_is_plain(y)) {
+        parn_tensor y_as_x = x;
+        parn_tensor_set_plain(&y_as_x);
+        y_as_x.data = y->data;
+        parn_walk_copy(x.ndim, x.dims, y_as_x.data, y_as_x.strides, x.data, x.strides);
+        return PARN_OK;
+    }
+    if (!parn_tensor_is_plain(&x)) {
+        if (!n->backend_state)
+            n->backend_state = parn_cpu_state_new(sizeof(reshape_state), reshape_state_destroy);
+        PARN_RETURN_IF(!n->backend_state, PARN_E_NOMEM, "reshape: out of memory");
+        parn_cpu_scratch *plain = &((reshape_state *)n->backend_state)->plain;
+        PARN_TRY(parn_cpu_scratch_reserve(plain, (size_t)parn_tensor_numel(&x) * sizeof(float)));
+        parn_tensor copy = x;
+        parn_tensor_set_plain(&copy);
+        copy.data = plain->data;
+        parn_walk_copy(x.ndim, x.dims, copy.data, copy.strides, x.data, x.strides);
+        x = copy;
+    }
+    parn_tensor x_as_y = *y;
+    parn_tensor_set_plain(&x_as_y);
+    parn_walk_copy(y->ndim, y->dims, y->data, y->strides, x.data, x_as_y.strides);
+    return PARN_OK;
 }

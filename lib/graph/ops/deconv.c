@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* STUB: deconv ops are not implemented yet. */
-#include "op_defs.h"
+/* Transposed convolution (PyTorch's ConvTranspose2d/3d); its geometry, shape inference and
+ * gradient rule are shared with convolution in conv.c. */
+#include "conv_common.h"
 
-const parn_op_def parn_def_deconv = {"deconv", 0, PARN_MAX_SRC, false, NULL, NULL};
-const parn_op_def parn_def_deconv_bwd_data = {"deconv_bwd_data", 0, PARN_MAX_SRC, false, NULL, NULL};
-const parn_op_def parn_def_deconv_bwd_weights = {"deconv_bwd_weights", 0, PARN_MAX_SRC, false, NULL, NULL};
+const parn_op_def parn_def_deconv = {"deconv", 2, 3, false, parn_convlike_infer,
+                                     parn_convlike_backward};
+const parn_op_def parn_def_deconv_bwd_data = {"deconv_bwd_data", 2, 2, false,
+                                              parn_convlike_bwd_data_infer, NULL};
+const parn_op_def parn_def_deconv_bwd_weights = {"deconv_bwd_weights", 2, 2, true,
+                                                 parn_convlike_bwd_weights_infer, NULL};
 
 int parn_deconv(parn_graph *g, int x, int w, int b, const parn_conv_attrs *a)
 {
-    (void)x;
-    (void)w;
-    (void)b;
-    (void)a;
-    return parn_graph_fail(g, PARN_E_UNSUPPORTED, "parn_deconv: not implemented");
+    return parn_convlike_build(g, PARN_OP_DECONV, x, w, b, a);
 }
