@@ -170,7 +170,16 @@ PARN_API void parn_set_log_callback(parn_log_fn fn, void *user);
 typedef enum parn_option {
     PARN_OPT_DEVICE = 1,   /**< string: "cpu" (default) or "cuda:N" when the CUDA backend is built */
     PARN_OPT_THREADS = 2,  /**< int: CPU threads for a session, 0 (default) = all cores, 1..1024 */
-    PARN_OPT_SEED = 3      /**< int: seed of the session's random generator, >= 0 (default 0) */
+    PARN_OPT_SEED = 3,     /**< int: seed of a session's random generator, or of a new model's
+                                initial weights, >= 0 (default 0) */
+    PARN_OPT_NETWORKS = 4, /**< string: networks of a new model, comma-separated among generator,
+                                discriminator, fem, c3d (default "generator,discriminator,fem,c3d") */
+    PARN_OPT_CLASSES = 5,  /**< int: action classes of a new model's C3D, 1..1024 (default 101) */
+    PARN_OPT_CLASS_NAMES = 6, /**< string: comma-separated class names, as many as classes
+                                   (default "class_0,class_1,...") */
+    PARN_OPT_MODEL_CONFIG = 7 /**< string: JSON object of per-network hyper-parameters, e.g.
+                                   {"c3d": {"variant": 8}, "generator": {"base": 64}}; keys and
+                                   ranges in docs/models.md (default "{}") */
 } parn_option;
 
 /** The type of an option's value. Since: 0.1 */
@@ -218,6 +227,60 @@ PARN_API parn_status parn_options_get_float(const parn_options_t *opts, parn_opt
  */
 PARN_API parn_status parn_options_get_string(const parn_options_t *opts, parn_option key,
                                              const char **value);
+
+/* ---------------------------------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Creates a model with fresh weights (PyTorch's default initialisation, reproducible per seed).
+ * @param opts PARN_OPT_NETWORKS, PARN_OPT_CLASSES, PARN_OPT_CLASS_NAMES, PARN_OPT_MODEL_CONFIG,
+ *             PARN_OPT_SEED; NULL means all defaults.
+ * @param out  (out) the new model; free it with parn_model_destroy.
+ * @return PARN_OK; PARN_E_INVALID_ARG (unknown network, bad class names, a configuration value
+ *         out of range, malformed JSON); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_model_create(const parn_options_t *opts, parn_model_t **out);
+
+/**
+ * Loads a model file (safetensors; see docs/model-format.md). The file is mapped, not copied,
+ * where possible. Every field is validated: a truncated, oversized, inconsistent or lying file
+ * is an error, never a crash. A PyTorch state_dict of the reference networks saved with
+ * safetensors (tensor names under "generator.", "discriminator.", "fem.", "c3d.") loads as is;
+ * without libparn's metadata the networks take their default configurations.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL); PARN_E_IO (cannot open or read);
+ *         PARN_E_FORMAT (malformed file); PARN_E_UNSUPPORTED (a newer format or a dtype other
+ *         than F32); PARN_E_SHAPE / PARN_E_NOT_FOUND (tensors that do not fit the networks);
+ *         PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_model_load(const char *path, parn_model_t **out);
+
+/**
+ * Writes the model to path atomically (a temporary file in the same folder, then a rename), so
+ * that a crash never leaves a partial file at path.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_IO. Since: 0.1
+ */
+PARN_API parn_status parn_model_save(const parn_model_t *model, const char *path);
+
+/** Frees a model; NULL is a no-op. Sessions using it must be destroyed first. Since: 0.1 */
+PARN_API void parn_model_destroy(parn_model_t *model);
+
+/**
+ * Describes a model as JSON: {"format", "networks": {name: configuration}, "tensors",
+ * "parameters", "classes": [names]}.
+ * @return a string owned by the model, valid until it is destroyed; NULL for NULL. Since: 0.1
+ */
+PARN_API const char *parn_model_describe(const parn_model_t *model);
+
+/** @return 1 when the model holds the network ("generator", "discriminator", "fem", "c3d",
+ *  "detector", "embedder"), else 0. Since: 0.1 */
+PARN_API int parn_model_has_network(const parn_model_t *model, const char *network);
+
+/** @return the number of action classes (0 without a C3D). Since: 0.1 */
+PARN_API int parn_model_num_classes(const parn_model_t *model);
+
+/** @return class i's name (owned by the model), or NULL when out of range. Since: 0.1 */
+PARN_API const char *parn_model_class_name(const parn_model_t *model, int i);
 
 /* ---------------------------------------------------------------------------------------------
  * Devices and sessions

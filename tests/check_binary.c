@@ -78,9 +78,5 @@ int main(void)
     tcase_add_test(misuse, shapes_that_do_not_broadcast);
     tcase_add_test(misuse, bad_kinds_and_nodes);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -286,9 +286,5 @@ int main(void)
     tcase_add_test(misuse, bad_arguments_are_errors);
     tcase_add_test(misuse, bad_backward_nodes_are_errors);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

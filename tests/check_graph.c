@@ -191,9 +191,5 @@ int main(void)
     tcase_add_test(tc, plan_reuses_buffers_and_lays_out_channels_last);
     tcase_add_test(tc, allocation_failures_are_clean);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -4,22 +4,11 @@
 
 #include <string.h>
 
-/* Inputs listed in attrs "cl" pass through an identity op, so they arrive channels-last. */
-static void route_channels_last(parn_graph *g, const cJSON *attrs, int *x, int *t)
-{
-    int cl[2], n = optest_ints(attrs, "cl", cl, 2);
-    for (int i = 0; i < n && i < 2; i++) {
-        int *node = cl[i] == 0 ? x : t;
-        *node = parn_affine(g, *node, 1.0f, 0.0f);
-    }
-}
-
 static int build(parn_graph *g, const int *in, const cJSON *attrs)
 {
     int x = in[0], t = in[1];
-    route_channels_last(g, attrs, &x, &t);
-    parn_reduction r = strcmp(optest_str(attrs, "reduction"), "sum") == 0 ? PARN_REDUCE_SUM
-                                                                          : PARN_REDUCE_MEAN;
+    optest_route_channels_last(g, attrs, &x, &t);
+    parn_reduction r = optest_reduction(attrs);
     return optest_num(attrs, "l1", 0) ? parn_l1_loss(g, x, t, r) : parn_l2_loss(g, x, t, r);
 }
 
@@ -93,9 +82,5 @@ int main(void)
     tcase_add_test(misuse, bad_shapes_are_errors);
     tcase_add_test(misuse, bad_backward_attributes_are_errors);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

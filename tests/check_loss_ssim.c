@@ -8,20 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Inputs listed in attrs "cl" pass through an identity op, so they arrive channels-last. */
-static void route_channels_last(parn_graph *g, const cJSON *attrs, int *x, int *y)
-{
-    int cl[2], n = optest_ints(attrs, "cl", cl, 2);
-    for (int i = 0; i < n && i < 2; i++) {
-        int *node = cl[i] == 0 ? x : y;
-        *node = parn_affine(g, *node, 1.0f, 0.0f);
-    }
-}
-
 static int build(parn_graph *g, const int *in, const cJSON *attrs)
 {
     int x = in[0], y = in[1];
-    route_channels_last(g, attrs, &x, &y);
+    optest_route_channels_last(g, attrs, &x, &y);
     return parn_ssim(g, x, y, (int)optest_num(attrs, "window", 11),
                      (float)optest_num(attrs, "sigma", 1.5));
 }
@@ -120,9 +110,5 @@ int main(void)
     TCase *misuse = tcase_create("misuse");
     tcase_add_test(misuse, bad_shapes_and_attributes_are_errors);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -101,32 +101,15 @@ START_TEST(large_reductions_in_both_layouts)
 }
 END_TEST
 
-/* A graph with one input of the given dims. */
-static parn_graph *one_input(int nd, const int64_t *dims, int *x)
-{
-    parn_graph *g = parn_graph_create();
-    *x = parn_graph_input(g, "x", nd, dims);
-    return g;
-}
-
-static void expect_failure(parn_graph *g, int id, parn_status st, const char *word)
-{
-    ck_assert_int_lt(id, 0);
-    ck_assert_int_eq(parn_graph_status(g), st);
-    ck_assert_msg(strstr(parn_graph_error(g), word), "'%s' does not name %s",
-                  parn_graph_error(g), word);
-    parn_graph_destroy(g);
-}
-
 START_TEST(bad_axes)
 {
     int x;
-    parn_graph *g = one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
-    expect_failure(g, parn_reduce(g, x, 0, false, false), PARN_E_INVALID_ARG, "reduce");
-    g = one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
-    expect_failure(g, parn_reduce(g, x, 1u << 4, true, true), PARN_E_INVALID_ARG, "reduce");
-    g = one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
-    expect_failure(g, parn_reduce(g, 9, 1, true, true), PARN_E_INVALID_ARG, "reduce");
+    parn_graph *g = optest_one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
+    optest_expect_failure(g, parn_reduce(g, x, 0, false, false), PARN_E_INVALID_ARG, "reduce");
+    g = optest_one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
+    optest_expect_failure(g, parn_reduce(g, x, 1u << 4, true, true), PARN_E_INVALID_ARG, "reduce");
+    g = optest_one_input(4, (int64_t[]){2, 3, 4, 5}, &x);
+    optest_expect_failure(g, parn_reduce(g, 9, 1, true, true), PARN_E_INVALID_ARG, "reduce");
     ck_assert_int_lt(parn_reduce(NULL, 0, 1, false, false), 0);
 }
 END_TEST
@@ -134,17 +117,17 @@ END_TEST
 START_TEST(bad_expansions)
 {
     int x;
-    parn_graph *g = one_input(2, (int64_t[]){3, 1}, &x);
-    expect_failure(g, parn_expand(g, x, 3, (int64_t[]){2, 3, 4}), PARN_E_SHAPE, "expand");
-    g = one_input(2, (int64_t[]){3, 1}, &x);
-    expect_failure(g, parn_expand(g, x, 2, (int64_t[]){4, 4}), PARN_E_SHAPE, "expand");
-    g = one_input(2, (int64_t[]){3, 1}, &x);
-    expect_failure(g, parn_expand(g, x, 2, (int64_t[]){3, 0}), PARN_E_SHAPE, "expand");
-    g = one_input(2, (int64_t[]){3, 1}, &x);
-    expect_failure(g, parn_expand(g, x, 2, NULL), PARN_E_INVALID_ARG, "expand");
-    g = one_input(2, (int64_t[]){3, 1}, &x);
-    expect_failure(g, parn_expand(g, x, 6, (int64_t[]){1, 1, 1, 1, 3, 1}), PARN_E_INVALID_ARG,
-                   "expand");
+    parn_graph *g = optest_one_input(2, (int64_t[]){3, 1}, &x);
+    optest_expect_failure(g, parn_expand(g, x, 3, (int64_t[]){2, 3, 4}), PARN_E_SHAPE, "expand");
+    g = optest_one_input(2, (int64_t[]){3, 1}, &x);
+    optest_expect_failure(g, parn_expand(g, x, 2, (int64_t[]){4, 4}), PARN_E_SHAPE, "expand");
+    g = optest_one_input(2, (int64_t[]){3, 1}, &x);
+    optest_expect_failure(g, parn_expand(g, x, 2, (int64_t[]){3, 0}), PARN_E_SHAPE, "expand");
+    g = optest_one_input(2, (int64_t[]){3, 1}, &x);
+    optest_expect_failure(g, parn_expand(g, x, 2, NULL), PARN_E_INVALID_ARG, "expand");
+    g = optest_one_input(2, (int64_t[]){3, 1}, &x);
+    optest_expect_failure(g, parn_expand(g, x, 6, (int64_t[]){1, 1, 1, 1, 3, 1}),
+                          PARN_E_INVALID_ARG, "expand");
     ck_assert_int_lt(parn_expand(NULL, 0, 1, (int64_t[]){1}), 0);
 }
 END_TEST
@@ -152,16 +135,16 @@ END_TEST
 START_TEST(bad_sum_to)
 {
     int x;
-    parn_graph *g = one_input(3, (int64_t[]){2, 3, 4}, &x);
-    expect_failure(g, parn_sum_to(g, x, 2, (int64_t[]){2, 4}), PARN_E_SHAPE, "sum_to");
-    g = one_input(2, (int64_t[]){3, 4}, &x);
-    expect_failure(g, parn_sum_to(g, x, 3, (int64_t[]){1, 3, 4}), PARN_E_SHAPE, "sum_to");
-    g = one_input(2, (int64_t[]){3, 4}, &x);
-    expect_failure(g, parn_sum_to(g, x, 2, NULL), PARN_E_INVALID_ARG, "sum_to");
-    g = one_input(2, (int64_t[]){3, 4}, &x);
-    expect_failure(g, parn_sum_to(g, 5, 1, (int64_t[]){4}), PARN_E_INVALID_ARG, "sum_to");
+    parn_graph *g = optest_one_input(3, (int64_t[]){2, 3, 4}, &x);
+    optest_expect_failure(g, parn_sum_to(g, x, 2, (int64_t[]){2, 4}), PARN_E_SHAPE, "sum_to");
+    g = optest_one_input(2, (int64_t[]){3, 4}, &x);
+    optest_expect_failure(g, parn_sum_to(g, x, 3, (int64_t[]){1, 3, 4}), PARN_E_SHAPE, "sum_to");
+    g = optest_one_input(2, (int64_t[]){3, 4}, &x);
+    optest_expect_failure(g, parn_sum_to(g, x, 2, NULL), PARN_E_INVALID_ARG, "sum_to");
+    g = optest_one_input(2, (int64_t[]){3, 4}, &x);
+    optest_expect_failure(g, parn_sum_to(g, 5, 1, (int64_t[]){4}), PARN_E_INVALID_ARG, "sum_to");
     /* matching dims return x itself */
-    g = one_input(2, (int64_t[]){3, 4}, &x);
+    g = optest_one_input(2, (int64_t[]){3, 4}, &x);
     ck_assert_int_eq(parn_sum_to(g, x, 2, (int64_t[]){3, 4}), x);
     parn_graph_destroy(g);
 }
@@ -179,9 +162,5 @@ int main(void)
     tcase_add_test(misuse, bad_expansions);
     tcase_add_test(misuse, bad_sum_to);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -92,42 +92,34 @@ START_TEST(adjoint_on_large_sizes)
 }
 END_TEST
 
-static void expect_failure(parn_graph *g, int id, parn_status st, const char *word)
-{
-    ck_assert_int_lt(id, 0);
-    ck_assert_int_eq(parn_graph_status(g), st);
-    ck_assert_msg(strstr(parn_graph_error(g), word), "'%s' does not name %s",
-                  parn_graph_error(g), word);
-    parn_graph_destroy(g);
-}
-
 START_TEST(bad_resizes)
 {
     parn_graph *g = parn_graph_create();
     int x = parn_graph_input(g, "x", 3, (int64_t[]){2, 3, 4});
-    expect_failure(g, parn_resize_bilinear(g, x, 4, 4, false), PARN_E_SHAPE, "resize");
+    optest_expect_failure(g, parn_resize_bilinear(g, x, 4, 4, false), PARN_E_SHAPE, "resize");
     g = parn_graph_create();
     x = parn_graph_input(g, "x", 4, (int64_t[]){1, 2, 3, 4});
-    expect_failure(g, parn_resize_bilinear(g, x, 0, 4, true), PARN_E_INVALID_ARG, "resize");
+    optest_expect_failure(g, parn_resize_bilinear(g, x, 0, 4, true), PARN_E_INVALID_ARG, "resize");
     g = parn_graph_create();
     x = parn_graph_input(g, "x", 4, (int64_t[]){1, 2, 3, 4});
-    expect_failure(g, parn_resize_bilinear(g, x, 5, -2, false), PARN_E_INVALID_ARG, "resize");
+    optest_expect_failure(g, parn_resize_bilinear(g, x, 5, -2, false), PARN_E_INVALID_ARG,
+                          "resize");
     g = parn_graph_create();
-    expect_failure(g, parn_resize_bilinear(g, 3, 5, 5, false), PARN_E_INVALID_ARG, "resize");
+    optest_expect_failure(g, parn_resize_bilinear(g, 3, 5, 5, false), PARN_E_INVALID_ARG, "resize");
     ck_assert_int_lt(parn_resize_bilinear(NULL, 0, 2, 2, false), 0);
 
     /* the backward op checks dy against its attributes */
     g = parn_graph_create();
     int dy = parn_graph_input(g, "dy", 4, (int64_t[]){1, 2, 6, 6});
     parn_attrs a = {.resize = {.out_h = 6, .out_w = 5, .src_dims = {1, 2, 3, 3}}};
-    expect_failure(g, parn_graph_append(g, PARN_OP_RESIZE_BWD, 1, &dy, &a), PARN_E_SHAPE,
-                   "resize backward");
+    optest_expect_failure(g, parn_graph_append(g, PARN_OP_RESIZE_BWD, 1, &dy, &a), PARN_E_SHAPE,
+                          "resize backward");
     g = parn_graph_create();
     dy = parn_graph_input(g, "dy", 4, (int64_t[]){1, 2, 6, 6});
     a.resize.out_w = 6;
     a.resize.src_dims[3] = 0;
-    expect_failure(g, parn_graph_append(g, PARN_OP_RESIZE_BWD, 1, &dy, &a), PARN_E_INVALID_ARG,
-                   "resize backward");
+    optest_expect_failure(g, parn_graph_append(g, PARN_OP_RESIZE_BWD, 1, &dy, &a),
+                          PARN_E_INVALID_ARG, "resize backward");
 }
 END_TEST
 
@@ -141,9 +133,5 @@ int main(void)
     TCase *misuse = tcase_create("misuse");
     tcase_add_test(misuse, bad_resizes);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

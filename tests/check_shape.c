@@ -37,6 +37,11 @@ static int build(parn_graph *g, const int *in, const cJSON *attrs)
         return parn_pad(g, xs[0], a, b, (float)optest_num(attrs, "value", 0));
     }
     if (strcmp(op, "reshape") == 0) return parn_reshape(g, xs[0], int64s(attrs, "dims", a), a);
+    if (strcmp(op, "permute") == 0) {
+        int perm[PARN_MAX_DIMS];
+        optest_ints(attrs, "perm", perm, PARN_MAX_DIMS);
+        return parn_permute(g, xs[0], perm);
+    }
     if (strcmp(op, "split") == 0) {
         int n = int64s(attrs, "sizes", a), parts[PARN_MAX_SRC], reversed[PARN_MAX_SRC];
         if (parn_split(g, xs[0], axis, n, a, parts) != PARN_OK) return -1;
@@ -101,47 +106,31 @@ START_TEST(large_round_trips)
 }
 END_TEST
 
-/* A graph with one input of the given dims. */
-static parn_graph *one_input(int nd, const int64_t *dims, int *x)
-{
-    parn_graph *g = parn_graph_create();
-    *x = parn_graph_input(g, "x", nd, dims);
-    return g;
-}
-
-static void expect_failure(parn_graph *g, int id, parn_status st, const char *word)
-{
-    ck_assert_int_lt(id, 0);
-    ck_assert_int_eq(parn_graph_status(g), st);
-    ck_assert_msg(strstr(parn_graph_error(g), word), "'%s' does not name %s",
-                  parn_graph_error(g), word);
-    parn_graph_destroy(g);
-}
-
 #define X4 4, (int64_t[]){2, 3, 4, 5}
 
 START_TEST(bad_concat)
 {
     int x;
-    parn_graph *g = one_input(X4, &x);
+    parn_graph *g = optest_one_input(X4, &x);
     int y = parn_graph_input(g, "y", 4, (int64_t[]){2, 3, 5, 5});
-    expect_failure(g, parn_concat(g, 2, (int[]){x, y}, 1), PARN_E_SHAPE,
-                   "concat: input 1 [2, 3, 5, 5] does not match input 0 [2, 3, 4, 5] off axis 1");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 2, (int[]){x, x}, 4), PARN_E_INVALID_ARG, "concat");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 2, (int[]){x, x}, -1), PARN_E_INVALID_ARG, "concat");
-    g = one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 2, (int[]){x, y}, 1), PARN_E_SHAPE,
+                          "concat: input 1 [2, 3, 5, 5] does not match input 0 [2, 3, 4, 5] "
+                          "off axis 1");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 2, (int[]){x, x}, 4), PARN_E_INVALID_ARG, "concat");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 2, (int[]){x, x}, -1), PARN_E_INVALID_ARG, "concat");
+    g = optest_one_input(X4, &x);
     y = parn_graph_input(g, "y", 3, (int64_t[]){2, 3, 4});
-    expect_failure(g, parn_concat(g, 2, (int[]){x, y}, 0), PARN_E_SHAPE, "concat");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 0, (int[]){x}, 0), PARN_E_INVALID_ARG, "concat");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 2, NULL, 0), PARN_E_INVALID_ARG, "concat");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 17, (int[17]){0}, 0), PARN_E_INVALID_ARG, "concat");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_concat(g, 2, (int[]){x, 7}, 0), PARN_E_INVALID_ARG, "concat");
+    optest_expect_failure(g, parn_concat(g, 2, (int[]){x, y}, 0), PARN_E_SHAPE, "concat");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 0, (int[]){x}, 0), PARN_E_INVALID_ARG, "concat");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 2, NULL, 0), PARN_E_INVALID_ARG, "concat");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 17, (int[17]){0}, 0), PARN_E_INVALID_ARG, "concat");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_concat(g, 2, (int[]){x, 7}, 0), PARN_E_INVALID_ARG, "concat");
     ck_assert_int_lt(parn_concat(NULL, 1, (int[]){0}, 0), 0);
 }
 END_TEST
@@ -149,35 +138,36 @@ END_TEST
 START_TEST(bad_slice_and_split)
 {
     int x, parts[2];
-    parn_graph *g = one_input(X4, &x);
-    expect_failure(g, parn_slice(g, x, (int64_t[]){0, 0, 2, 0}, (int64_t[]){2, 3, 3, 5}),
-                   PARN_E_SHAPE, "slice");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_slice(g, x, (int64_t[]){0, -1, 0, 0}, (int64_t[]){1, 1, 1, 1}),
-                   PARN_E_SHAPE, "slice");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_slice(g, x, (int64_t[]){0, 0, 0, 0}, (int64_t[]){1, 0, 1, 1}),
-                   PARN_E_SHAPE, "slice");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_slice(g, x, NULL, (int64_t[]){1, 1, 1, 1}), PARN_E_INVALID_ARG, "slice");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_slice(g, 3, (int64_t[]){0}, (int64_t[]){1}), PARN_E_INVALID_ARG,
-                   "slice");
-    g = one_input(X4, &x);
+    parn_graph *g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_slice(g, x, (int64_t[]){0, 0, 2, 0}, (int64_t[]){2, 3, 3, 5}),
+                          PARN_E_SHAPE, "slice");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_slice(g, x, (int64_t[]){0, -1, 0, 0}, (int64_t[]){1, 1, 1, 1}),
+                          PARN_E_SHAPE, "slice");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_slice(g, x, (int64_t[]){0, 0, 0, 0}, (int64_t[]){1, 0, 1, 1}),
+                          PARN_E_SHAPE, "slice");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_slice(g, x, NULL, (int64_t[]){1, 1, 1, 1}), PARN_E_INVALID_ARG,
+                          "slice");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_slice(g, 3, (int64_t[]){0}, (int64_t[]){1}), PARN_E_INVALID_ARG,
+                          "slice");
+    g = optest_one_input(X4, &x);
     ck_assert_int_eq(parn_split(g, x, 1, 2, (int64_t[]){1, 1}, parts), PARN_E_SHAPE);
-    expect_failure(g, -1, PARN_E_SHAPE, "split");
-    g = one_input(X4, &x);
+    optest_expect_failure(g, -1, PARN_E_SHAPE, "split");
+    g = optest_one_input(X4, &x);
     ck_assert_int_eq(parn_split(g, x, 1, 2, (int64_t[]){4, -1}, parts), PARN_E_SHAPE);
-    expect_failure(g, -1, PARN_E_SHAPE, "split");
-    g = one_input(X4, &x);
+    optest_expect_failure(g, -1, PARN_E_SHAPE, "split");
+    g = optest_one_input(X4, &x);
     ck_assert_int_eq(parn_split(g, x, 4, 2, (int64_t[]){1, 2}, parts), PARN_E_INVALID_ARG);
-    expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
-    g = one_input(X4, &x);
+    optest_expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
+    g = optest_one_input(X4, &x);
     ck_assert_int_eq(parn_split(g, x, 1, 2, (int64_t[]){1, 2}, NULL), PARN_E_INVALID_ARG);
-    expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
-    g = one_input(X4, &x);
+    optest_expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
+    g = optest_one_input(X4, &x);
     ck_assert_int_eq(parn_split(g, x, 1, 0, (int64_t[]){3}, parts), PARN_E_INVALID_ARG);
-    expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
+    optest_expect_failure(g, -1, PARN_E_INVALID_ARG, "split");
     ck_assert_int_eq(parn_split(NULL, 0, 0, 1, (int64_t[]){1}, parts), PARN_E_INVALID_ARG);
 }
 END_TEST
@@ -185,25 +175,47 @@ END_TEST
 START_TEST(bad_pad_and_reshape)
 {
     int x;
-    parn_graph *g = one_input(X4, &x);
-    expect_failure(g, parn_pad(g, x, (int64_t[]){0, 0, -1, 0}, (int64_t[]){0, 0, 0, 0}, 0.0f),
-                   PARN_E_INVALID_ARG, "pad");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_pad(g, x, (int64_t[]){0, 0, 0, 0}, NULL, 0.0f), PARN_E_INVALID_ARG,
-                   "pad");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_reshape(g, x, 2, (int64_t[]){6, 21}), PARN_E_SHAPE, "reshape");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_reshape(g, x, 3, (int64_t[]){120, 0, 1}), PARN_E_SHAPE, "reshape");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_reshape(g, x, 2, (int64_t[]){-1, -120}), PARN_E_SHAPE, "reshape");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_reshape(g, x, 6, (int64_t[]){1, 1, 2, 3, 4, 5}), PARN_E_INVALID_ARG,
-                   "reshape");
-    g = one_input(X4, &x);
-    expect_failure(g, parn_reshape(g, x, 2, NULL), PARN_E_INVALID_ARG, "reshape");
+    parn_graph *g = optest_one_input(X4, &x);
+    optest_expect_failure(g,
+                          parn_pad(g, x, (int64_t[]){0, 0, -1, 0}, (int64_t[]){0, 0, 0, 0}, 0.0f),
+                          PARN_E_INVALID_ARG, "pad");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_pad(g, x, (int64_t[]){0, 0, 0, 0}, NULL, 0.0f),
+                          PARN_E_INVALID_ARG, "pad");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_reshape(g, x, 2, (int64_t[]){6, 21}), PARN_E_SHAPE, "reshape");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_reshape(g, x, 3, (int64_t[]){120, 0, 1}), PARN_E_SHAPE,
+                          "reshape");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_reshape(g, x, 2, (int64_t[]){-1, -120}), PARN_E_SHAPE, "reshape");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_reshape(g, x, 6, (int64_t[]){1, 1, 2, 3, 4, 5}),
+                          PARN_E_INVALID_ARG, "reshape");
+    g = optest_one_input(X4, &x);
+    optest_expect_failure(g, parn_reshape(g, x, 2, NULL), PARN_E_INVALID_ARG, "reshape");
     ck_assert_int_lt(parn_pad(NULL, 0, NULL, NULL, 0.0f), 0);
     ck_assert_int_lt(parn_reshape(NULL, 0, 0, NULL), 0);
+}
+END_TEST
+
+START_TEST(bad_permute)
+{
+    const int repeated[] = {0, 1, 1, 3}, out_of_range[] = {0, 1, 2, 4}, negative[] = {-1, 0, 1, 2};
+    const int *bad[] = {repeated, out_of_range, negative};
+    for (int k = 0; k < 3; k++) {
+        parn_graph *g = parn_graph_create();
+        int x = parn_graph_input(g, "x", 4, (int64_t[]){2, 3, 4, 5});
+        ck_assert_int_lt(parn_permute(g, x, bad[k]), 0);
+        ck_assert_int_eq(parn_graph_status(g), PARN_E_INVALID_ARG);
+        ck_assert_ptr_nonnull(strstr(parn_graph_error(g), "permute"));
+        parn_graph_destroy(g);
+    }
+    parn_graph *g = parn_graph_create();
+    int x = parn_graph_input(g, "x", 2, (int64_t[]){2, 3});
+    ck_assert_int_lt(parn_permute(g, x, NULL), 0);
+    ck_assert_int_eq(parn_graph_status(g), PARN_E_INVALID_ARG);
+    parn_graph_destroy(g);
 }
 END_TEST
 
@@ -218,10 +230,7 @@ int main(void)
     tcase_add_test(misuse, bad_concat);
     tcase_add_test(misuse, bad_slice_and_split);
     tcase_add_test(misuse, bad_pad_and_reshape);
+    tcase_add_test(misuse, bad_permute);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -60,9 +60,5 @@ int main(void)
     TCase *misuse = tcase_create("misuse");
     tcase_add_test(misuse, bad_axes_and_shapes_are_errors);
     suite_add_tcase(s, misuse);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

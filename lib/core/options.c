@@ -17,6 +17,10 @@ static const option_spec specs[] = {
     {PARN_OPT_DEVICE, "device", PARN_OPT_TYPE_STRING, 0, 0, 0, "cpu"},
     {PARN_OPT_THREADS, "threads", PARN_OPT_TYPE_INT, 0, 1024, 0, NULL},
     {PARN_OPT_SEED, "seed", PARN_OPT_TYPE_INT, 0, 9007199254740992.0, 0, NULL},
+    {PARN_OPT_NETWORKS, "networks", PARN_OPT_TYPE_STRING, 0, 0, 0, "generator,discriminator,fem,c3d"},
+    {PARN_OPT_CLASSES, "classes", PARN_OPT_TYPE_INT, 1, 1024, 101, NULL},
+    {PARN_OPT_CLASS_NAMES, "class_names", PARN_OPT_TYPE_STRING, 0, 0, 0, ""},
+    {PARN_OPT_MODEL_CONFIG, "model_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 

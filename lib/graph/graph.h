@@ -31,7 +31,7 @@ typedef struct parn_node {
     bool requires_grad;
     bool keep;                       /* the output survives the run and can be read */
     bool plain_out;                  /* store plain row-major whatever the backend prefers */
-    char name[48];
+    char name[96];                   /* leaves: the tensor name (model tensors by full name) */
     void *backend_state;             /* a backend's cache for this node (primitives, workspace) */
 } parn_node;
 

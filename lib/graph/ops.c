@@ -32,6 +32,7 @@ static const parn_op_def *const defs[PARN_OP__COUNT] = {
     [PARN_OP_SLICE] = &parn_def_slice,
     [PARN_OP_PAD] = &parn_def_pad,
     [PARN_OP_RESHAPE] = &parn_def_reshape,
+    [PARN_OP_PERMUTE] = &parn_def_permute,
     [PARN_OP_RESIZE] = &parn_def_resize,
     [PARN_OP_RESIZE_BWD] = &parn_def_resize_bwd,
     [PARN_OP_DROPOUT] = &parn_def_dropout,

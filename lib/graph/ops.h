@@ -61,6 +61,7 @@ typedef enum parn_op_type {
     PARN_OP_SLICE,              /* src: x; a box of x */
     PARN_OP_PAD,                /* src: x; constant padding, per-dim low and high */
     PARN_OP_RESHAPE,            /* src: x; same numel, row-major order */
+    PARN_OP_PERMUTE,            /* src: x; dims reordered: out dim i = x dim perm[i] */
     /* resize.c */
     PARN_OP_RESIZE,             /* src: x (4-D); bilinear */
     PARN_OP_RESIZE_BWD,         /* src: dy               -> dx */
@@ -156,6 +157,7 @@ typedef struct parn_shape_attrs {
     int64_t lo[5], hi[5];           /* PAD: per-dim padding */
     float value;                    /* PAD: fill value */
     int axis;                       /* CONCAT */
+    int perm[5];                    /* PERMUTE */
 } parn_shape_attrs;
 
 typedef struct parn_resize_attrs {
@@ -263,6 +265,8 @@ int parn_slice(parn_graph *g, int x, const int64_t *start, const int64_t *sizes)
 parn_status parn_split(parn_graph *g, int x, int axis, int n, const int64_t *sizes, int *out);
 int parn_pad(parn_graph *g, int x, const int64_t *lo, const int64_t *hi, float value);
 int parn_reshape(parn_graph *g, int x, int ndim, const int64_t *dims);
+/* Reorders dims like torch.permute: out dim i is x dim perm[i] (perm has x's rank entries). */
+int parn_permute(parn_graph *g, int x, const int *perm);
 
 int parn_resize_bilinear(parn_graph *g, int x, int64_t out_h, int64_t out_w, bool align_corners);
 int parn_dropout(parn_graph *g, int x, float p, bool training);

@@ -19,4 +19,20 @@ fi
 ms() { sed -n 's/.*: \([0-9.]*\) ms\/clip.*/\1/p' <<<"$1"; }
 [ -n "$torch" ] && awk -v a="$(ms "$ours")" -v b="$(ms "$torch")" 'BEGIN{printf "ratio PyTorch / libparn: %.2fx\n", b/a}'
 [ -n "$ref" ] && awk -v a="$(ms "$ours")" -v b="$(ms "$ref")" 'BEGIN{printf "ratio libparn / hand-written oneDNN: %.2f\n", a/b}'
+# The PARN networks (FEM + C3D, generator, discriminator) beside the same reference modules in
+# PyTorch (tests/reference/models), lines paired by label.
+if [ -x "$build/tests/bench/bench_networks" ]; then
+  nets=$("$build/tests/bench/bench_networks" --threads "$threads" --iters 10)
+  echo "$nets"
+  if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    tnets=$(/usr/bin/python3 "$here/networks_torch.py" --threads "$threads" --iters 10)
+    echo "$tnets"
+    awk -F': ' '
+      { split($2, v, " "); if (v[2] != "ms") next }
+      /^libparn / { sub(/^libparn /, "", $1); ours[$1] = v[1] }
+      /^PyTorch / { sub(/^PyTorch /, "", $1)
+                    if ($1 in ours) printf "ratio PyTorch / libparn, %s: %.2fx\n", $1, v[1] / ours[$1] }
+    ' <<<"$nets"$'\n'"$tnets"
+  fi
+fi
 exit 0

@@ -262,3 +262,42 @@ TCase *optest_tcase(const char *family, const TTest *test)
     tcase_add_loop_test(tc, test, 0, n > 0 ? n : 1);
     return tc;
 }
+
+void optest_route_channels_last(parn_graph *g, const cJSON *attrs, int *a, int *b)
+{
+    int cl[2], n = optest_ints(attrs, "cl", cl, 2);
+    for (int i = 0; i < n && i < 2; i++) {
+        int *node = cl[i] == 0 ? a : b;
+        *node = parn_affine(g, *node, 1.0f, 0.0f);
+    }
+}
+
+parn_reduction optest_reduction(const cJSON *attrs)
+{
+    return strcmp(optest_str(attrs, "reduction"), "sum") == 0 ? PARN_REDUCE_SUM : PARN_REDUCE_MEAN;
+}
+
+parn_graph *optest_one_input(int nd, const int64_t *dims, int *x)
+{
+    parn_graph *g = parn_graph_create();
+    *x = parn_graph_input(g, "x", nd, dims);
+    return g;
+}
+
+void optest_expect_failure(parn_graph *g, int id, parn_status st, const char *word)
+{
+    ck_assert_int_lt(id, 0);
+    ck_assert_int_eq(parn_graph_status(g), st);
+    ck_assert_msg(strstr(parn_graph_error(g), word), "'%s' does not name %s",
+                  parn_graph_error(g), word);
+    parn_graph_destroy(g);
+}
+
+int optest_main(Suite *s)
+{
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? 1 : 0;
+}

@@ -35,4 +35,21 @@ parn_backend_ctx *optest_cpu(void);
 /* A Check suite with one looped TCase per family, named after it. */
 TCase *optest_tcase(const char *family, const TTest *test);
 
+/* Inputs listed in the case's "cl" attribute (0 for a, 1 for b) pass through an identity op,
+ * so that they arrive channels-last. */
+void optest_route_channels_last(parn_graph *g, const cJSON *attrs, int *a, int *b);
+
+/* The case's "reduction" attribute: "sum", else mean. */
+parn_reduction optest_reduction(const cJSON *attrs);
+
+/* A graph with one input of the given dims, whose id goes to *x. */
+parn_graph *optest_one_input(int nd, const int64_t *dims, int *x);
+
+/* Checks that a builder failed (id < 0) with status st and a message containing word, then
+ * destroys g. */
+void optest_expect_failure(parn_graph *g, int id, parn_status st, const char *word);
+
+/* Runs suite s and returns the test program's exit status (0 when every test passed). */
+int optest_main(Suite *s);
+
 #endif

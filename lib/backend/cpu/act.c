@@ -3,24 +3,6 @@
 #include "cpu.h"
 #include "cpu_kernels.h"
 
-typedef struct act_state {
-    parn_cpu_state base;
-    dnnl_primitive_desc_t fwd_pd, bwd_pd;
-    dnnl_primitive_t prim;
-    parn_cpu_scratch scratch[2];
-} act_state;
-
-static void act_state_destroy(parn_cpu_state *s)
-{
-    act_state *a = (act_state *)s;
-    if (a->prim) dnnl_primitive_destroy(a->prim);
-    if (a->fwd_pd) dnnl_primitive_desc_destroy(a->fwd_pd);
-    if (a->bwd_pd) dnnl_primitive_desc_destroy(a->bwd_pd);
-    parn_cpu_scratch_free(&a->scratch[0]);
-    parn_cpu_scratch_free(&a->scratch[1]);
-    parn__free(a);
-}
-
 /* The "use dst for bwd" algorithms give the same forward values and a backward from y. */
 static dnnl_alg_kind_t alg_of(parn_act_kind kind)
 {
@@ -34,30 +16,29 @@ static dnnl_alg_kind_t alg_of(parn_act_kind kind)
     return dnnl_alg_kind_undef;
 }
 
+/* oneDNN's relu takes a slope, which plain ReLU must not get. */
+static float alpha_of(const parn_act_attrs *a)
+{
+    return a->kind == PARN_ACT_RELU ? 0.0f : a->alpha;
+}
+
 static parn_status forward_pd(parn_backend_ctx *ctx, const parn_act_attrs *a,
                               const dnnl_memory_desc_t *md, dnnl_primitive_desc_t *pd,
                               dnnl_primitive_t *prim)
 {
     dnnl_eltwise_desc_t desc;
-    float alpha = a->kind == PARN_ACT_RELU ? 0.0f : a->alpha;
     PARN_DNNL(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_training, alg_of(a->kind), md,
-                                             alpha, a->beta),
+                                             alpha_of(a), a->beta),
               "act");
     return parn_cpu_primitive(ctx, &desc, NULL, NULL, pd, prim);
 }
 
-static act_state *state_of(parn_node *n)
-{
-    if (!n->backend_state) n->backend_state = parn_cpu_state_new(sizeof(act_state), act_state_destroy);
-    return n->backend_state;
-}
-
 parn_status parn_cpu_act(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    act_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "act: out of memory");
     parn_tensor x;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &x));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &x));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out);
     if (!s->prim) PARN_TRY(forward_pd(ctx, &n->attrs.act, &md, &s->fwd_pd, &s->prim));
     parn_cpu_arg args[] = {{DNNL_ARG_SRC, &md, x.data}, {DNNL_ARG_DST, &md, n->out.data}};
@@ -66,11 +47,11 @@ parn_status parn_cpu_act(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 
 parn_status parn_cpu_act_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    act_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "act backward: out of memory");
     parn_tensor dy, y;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &dy));
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 1), &n->out, &s->scratch[1], &y));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &dy));
+    PARN_TRY(parn_cpu_conform_src(g, n, 1, &n->out, 1, &y));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out);
     const parn_act_attrs *a = &n->attrs.act;
     if (!s->prim) {
@@ -78,8 +59,8 @@ parn_status parn_cpu_act_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
         PARN_TRY(forward_pd(ctx, a, &md, &s->fwd_pd, &fwd_prim));
         dnnl_primitive_destroy(fwd_prim);
         dnnl_eltwise_desc_t desc;
-        float alpha = a->kind == PARN_ACT_RELU ? 0.0f : a->alpha;
-        PARN_DNNL(dnnl_eltwise_backward_desc_init(&desc, alg_of(a->kind), &md, &md, alpha, a->beta),
+        PARN_DNNL(dnnl_eltwise_backward_desc_init(&desc, alg_of(a->kind), &md, &md, alpha_of(a),
+                                                  a->beta),
                   "act backward");
         PARN_TRY(parn_cpu_primitive(ctx, &desc, NULL, s->fwd_pd, &s->bwd_pd, &s->prim));
     }

@@ -6,30 +6,6 @@
 
 #include <string.h>
 
-typedef struct bn_state {
-    parn_cpu_state base;
-    dnnl_primitive_desc_t pd, fwd_pd; /* fwd_pd: the backward primitive's hint */
-    dnnl_primitive_t prim;
-    parn_cpu_scratch scratch[2];
-} bn_state;
-
-static void bn_state_destroy(parn_cpu_state *st)
-{
-    bn_state *s = (bn_state *)st;
-    if (s->prim) dnnl_primitive_destroy(s->prim);
-    if (s->pd) dnnl_primitive_desc_destroy(s->pd);
-    if (s->fwd_pd) dnnl_primitive_desc_destroy(s->fwd_pd);
-    parn_cpu_scratch_free(&s->scratch[0]);
-    parn_cpu_scratch_free(&s->scratch[1]);
-    parn__free(s);
-}
-
-static bn_state *state_of(parn_node *n)
-{
-    if (!n->backend_state) n->backend_state = parn_cpu_state_new(sizeof(bn_state), bn_state_destroy);
-    return n->backend_state;
-}
-
 static unsigned flags_of(const parn_batch_norm_attrs *a)
 {
     return dnnl_use_scale | dnnl_use_shift | (a->training ? 0u : (unsigned)dnnl_use_global_stats);
@@ -61,17 +37,17 @@ static void update_running_stats(parn_graph *g, parn_node *n)
 
 parn_status parn_cpu_batch_norm(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    bn_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "batch_norm: out of memory");
     const parn_batch_norm_attrs *a = &n->attrs.bn;
     parn_tensor x;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &x));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &x));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out), cmd = parn_cpu_md(&n->side[0]);
     if (!s->prim) {
         dnnl_batch_normalization_desc_t desc;
         dnnl_prop_kind_t prop = a->training ? dnnl_forward_training : dnnl_forward_inference;
         PARN_TRY(forward_desc(a, prop, &md, &desc));
-        PARN_TRY(parn_cpu_primitive(ctx, &desc, NULL, NULL, &s->pd, &s->prim));
+        PARN_TRY(parn_cpu_primitive(ctx, &desc, NULL, NULL, &s->fwd_pd, &s->prim));
     }
     size_t stat_bytes = (size_t)n->side[0].dims[0] * sizeof(float);
     if (!a->training) {
@@ -92,13 +68,13 @@ parn_status parn_cpu_batch_norm(parn_backend_ctx *ctx, parn_graph *g, parn_node 
 
 parn_status parn_cpu_batch_norm_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    bn_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "batch_norm backward: out of memory");
     const parn_batch_norm_attrs *a = &n->attrs.bn;
     const parn_node *fwd = parn_src_node(g, n, 3);
     parn_tensor dy, x;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &dy));
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 1), &n->out, &s->scratch[1], &x));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &dy));
+    PARN_TRY(parn_cpu_conform_src(g, n, 1, &n->out, 1, &x));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out), cmd = parn_cpu_md(&n->side[0]);
     if (!s->prim) {
         dnnl_batch_normalization_desc_t desc;
@@ -109,7 +85,7 @@ parn_status parn_cpu_batch_norm_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_n
         PARN_DNNL(dnnl_batch_normalization_backward_desc_init(&desc, dnnl_backward, &md, &md, a->eps,
                                                               flags_of(a)),
                   "batch_norm backward");
-        PARN_TRY(parn_cpu_primitive(ctx, &desc, NULL, s->fwd_pd, &s->pd, &s->prim));
+        PARN_TRY(parn_cpu_primitive(ctx, &desc, NULL, s->fwd_pd, &s->bwd_pd, &s->prim));
     }
     parn_cpu_arg args[] = {{DNNL_ARG_SRC, &md, x.data},
                            {DNNL_ARG_MEAN, &cmd, fwd->side[0].data},

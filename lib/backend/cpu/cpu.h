@@ -58,4 +58,44 @@ parn_status parn_cpu_conform(const parn_tensor *src, const parn_tensor *layout,
  * release the op's own members and then call parn__free on the state). */
 void *parn_cpu_state_new(size_t size, void (*destroy)(parn_cpu_state *));
 
+/* n's state, made with parn_cpu_state_new on first use; NULL when out of memory. */
+void *parn_cpu_state_of(parn_node *n, size_t size, void (*destroy)(parn_cpu_state *));
+
+/* Scratch buffers of a node: the whole state of kernels that cache nothing else, and the first
+ * member of the state of kernels that cache more (whose destroy releases their own members,
+ * then calls parn_cpu_scratch_state_destroy). */
+#define PARN_CPU_SCRATCH_MAX 4
+typedef struct parn_cpu_scratch_state {
+    parn_cpu_state base;
+    parn_cpu_scratch scratch[PARN_CPU_SCRATCH_MAX];
+} parn_cpu_scratch_state;
+
+/* Frees the scratch buffers, then the state. */
+void parn_cpu_scratch_state_destroy(parn_cpu_state *s);
+
+/* n's state as scratch buffers alone, made on first use; NULL when out of memory. */
+parn_cpu_scratch_state *parn_cpu_scratch_state_of(parn_node *n);
+
+/* Src i of n laid out like `layout` (see parn_cpu_conform), copied when needed into scratch k
+ * of n's state, which must already exist and start with a parn_cpu_scratch_state. */
+parn_status parn_cpu_conform_src(parn_graph *g, parn_node *n, int i, const parn_tensor *layout,
+                                 int k, parn_tensor *out);
+
+/* Srcs first .. first + count - 1 of n in scratch 0 .. count - 1 (parn_cpu_conform_src) with
+ * one dense layout, so that one flat index walks them all: layout's, or when layout is NULL,
+ * src first's own layout if it is dense, else plain row-major. */
+parn_status parn_cpu_conform_srcs(parn_graph *g, parn_node *n, int first, int count,
+                                  const parn_tensor *layout, parn_tensor *out);
+
+/* The state of a kernel on one oneDNN primitive, with its srcs re-laid in scratch: the forward
+ * primitive descriptor (also the hint of a backward one), the backward one, the primitive. */
+typedef struct parn_cpu_prim_state {
+    parn_cpu_scratch_state base;
+    dnnl_primitive_desc_t fwd_pd, bwd_pd;
+    dnnl_primitive_t prim;
+} parn_cpu_prim_state;
+
+/* n's primitive state, made on first use; NULL when out of memory. */
+parn_cpu_prim_state *parn_cpu_prim_state_of(parn_node *n);
+
 #endif

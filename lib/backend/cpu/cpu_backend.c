@@ -108,6 +108,61 @@ void *parn_cpu_state_new(size_t size, void (*destroy)(parn_cpu_state *))
     return s;
 }
 
+void *parn_cpu_state_of(parn_node *n, size_t size, void (*destroy)(parn_cpu_state *))
+{
+    if (!n->backend_state) n->backend_state = parn_cpu_state_new(size, destroy);
+    return n->backend_state;
+}
+
+void parn_cpu_scratch_state_destroy(parn_cpu_state *s)
+{
+    parn_cpu_scratch_state *st = (parn_cpu_scratch_state *)s;
+    for (int k = 0; k < PARN_CPU_SCRATCH_MAX; k++) parn_cpu_scratch_free(&st->scratch[k]);
+    parn__free(st);
+}
+
+parn_cpu_scratch_state *parn_cpu_scratch_state_of(parn_node *n)
+{
+    return parn_cpu_state_of(n, sizeof(parn_cpu_scratch_state), parn_cpu_scratch_state_destroy);
+}
+
+parn_status parn_cpu_conform_src(parn_graph *g, parn_node *n, int i, const parn_tensor *layout,
+                                 int k, parn_tensor *out)
+{
+    parn_cpu_scratch_state *s = n->backend_state;
+    PARN_RETURN_IF(!s || k < 0 || k >= PARN_CPU_SCRATCH_MAX, PARN_E_INTERNAL,
+                   "cpu: the node's state has no scratch %d", k);
+    return parn_cpu_conform(parn_src(g, n, i), layout, &s->scratch[k], out);
+}
+
+parn_status parn_cpu_conform_srcs(parn_graph *g, parn_node *n, int first, int count,
+                                  const parn_tensor *layout, parn_tensor *out)
+{
+    const parn_tensor *lead = parn_src(g, n, first);
+    parn_tensor plain = *lead;
+    if (!layout) {
+        parn_tensor_set_plain(&plain);
+        layout = parn_tensor_is_dense(lead) ? lead : &plain;
+    }
+    for (int k = 0; k < count; k++)
+        PARN_TRY(parn_cpu_conform_src(g, n, first + k, layout, k, &out[k]));
+    return PARN_OK;
+}
+
+static void prim_state_destroy(parn_cpu_state *s)
+{
+    parn_cpu_prim_state *p = (parn_cpu_prim_state *)s;
+    if (p->prim) dnnl_primitive_destroy(p->prim);
+    if (p->fwd_pd) dnnl_primitive_desc_destroy(p->fwd_pd);
+    if (p->bwd_pd) dnnl_primitive_desc_destroy(p->bwd_pd);
+    parn_cpu_scratch_state_destroy(s);
+}
+
+parn_cpu_prim_state *parn_cpu_prim_state_of(parn_node *n)
+{
+    return parn_cpu_state_of(n, sizeof(parn_cpu_prim_state), prim_state_destroy);
+}
+
 static parn_status ctx_create(int device, int threads, parn_backend_ctx **out)
 {
     PARN_RETURN_IF(device != 0, PARN_E_DEVICE, "cpu: there is only device 0, not %d", device);
@@ -185,6 +240,7 @@ static const parn_kernel_fn kernels[PARN_OP__COUNT] = {
     [PARN_OP_SLICE] = parn_cpu_slice,
     [PARN_OP_PAD] = parn_cpu_pad,
     [PARN_OP_RESHAPE] = parn_cpu_reshape,
+    [PARN_OP_PERMUTE] = parn_cpu_permute,
     [PARN_OP_RESIZE] = parn_cpu_resize,
     [PARN_OP_RESIZE_BWD] = parn_cpu_resize_bwd,
     [PARN_OP_DROPOUT] = parn_cpu_dropout,

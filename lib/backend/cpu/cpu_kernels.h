@@ -30,6 +30,7 @@ parn_status parn_cpu_concat(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_slice(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_pad(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_reshape(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
+parn_status parn_cpu_permute(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_resize(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_resize_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
 parn_status parn_cpu_dropout(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);

@@ -5,36 +5,12 @@
 
 #include <math.h>
 
-typedef struct bce_state {
-    parn_cpu_state base;
-    parn_cpu_scratch scratch[2];
-} bce_state;
-
-static void bce_state_destroy(parn_cpu_state *s)
-{
-    bce_state *b = (bce_state *)s;
-    parn_cpu_scratch_free(&b->scratch[0]);
-    parn_cpu_scratch_free(&b->scratch[1]);
-    parn__free(b);
-}
-
-/* x and target (srcs first, first + 1) laid out like `layout` (dense), so that one flat index
- * walks both; layout NULL means x's own layout when dense, else plain. */
+/* x and target (srcs first, first + 1) in one dense layout (see parn_cpu_conform_srcs). */
 static parn_status pair_like(parn_graph *g, parn_node *n, int first, const parn_tensor *layout,
-                             parn_tensor *x, parn_tensor *t)
+                             parn_tensor *xt)
 {
-    if (!n->backend_state)
-        n->backend_state = parn_cpu_state_new(sizeof(bce_state), bce_state_destroy);
-    bce_state *s = n->backend_state;
-    PARN_RETURN_IF(!s, PARN_E_NOMEM, "bce_logits: out of memory");
-    const parn_tensor *sx = parn_src(g, n, first);
-    parn_tensor plain = *sx;
-    if (!layout) {
-        parn_tensor_set_plain(&plain);
-        layout = parn_tensor_is_dense(sx) ? sx : &plain;
-    }
-    PARN_TRY(parn_cpu_conform(sx, layout, &s->scratch[0], x));
-    return parn_cpu_conform(parn_src(g, n, first + 1), layout, &s->scratch[1], t);
+    PARN_RETURN_IF(!parn_cpu_scratch_state_of(n), PARN_E_NOMEM, "bce_logits: out of memory");
+    return parn_cpu_conform_srcs(g, n, first, 2, layout, xt);
 }
 
 /* The overflow-free form max(x, 0) - x t + log(1 + exp(-|x|)). */
@@ -53,12 +29,13 @@ static inline double sigmoid(double x)
 parn_status parn_cpu_bce_logits(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
     (void)ctx;
-    parn_tensor x, t;
-    PARN_TRY(pair_like(g, n, 0, NULL, &x, &t));
-    int64_t total = parn_tensor_numel(&x);
+    parn_tensor xt[2];
+    PARN_TRY(pair_like(g, n, 0, NULL, xt));
+    const float *x = xt[0].data, *t = xt[1].data;
+    int64_t total = parn_tensor_numel(&xt[0]);
     double sum = 0;
 #pragma omp parallel for schedule(static) reduction(+ : sum) if (total > 16384)
-    for (int64_t i = 0; i < total; i++) sum += bce(x.data[i], t.data[i]);
+    for (int64_t i = 0; i < total; i++) sum += bce(x[i], t[i]);
     n->out.data[0] = (float)(n->attrs.loss.reduction == PARN_REDUCE_MEAN ? sum / (double)total : sum);
     return PARN_OK;
 }
@@ -67,19 +44,20 @@ parn_status parn_cpu_bce_logits(parn_backend_ctx *ctx, parn_graph *g, parn_node 
 parn_status parn_cpu_bce_logits_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
     (void)ctx;
-    parn_tensor x, t;
-    PARN_TRY(pair_like(g, n, 1, &n->out, &x, &t));
-    int64_t total = parn_tensor_numel(&x);
+    parn_tensor xt[2];
+    PARN_TRY(pair_like(g, n, 1, &n->out, xt));
+    const float *x = xt[0].data, *t = xt[1].data;
+    int64_t total = parn_tensor_numel(&xt[0]);
     double scale = parn_src(g, n, 0)->data[0];
     if (n->attrs.loss.reduction == PARN_REDUCE_MEAN) scale /= (double)total;
     float *d = n->out.data;
     if (n->attrs.loss.which == 0) {
 #pragma omp parallel for schedule(static) if (total > 16384)
         for (int64_t i = 0; i < total; i++)
-            d[i] = (float)(scale * (sigmoid(x.data[i]) - (double)t.data[i]));
+            d[i] = (float)(scale * (sigmoid(x[i]) - (double)t[i]));
     } else {
 #pragma omp parallel for schedule(static) if (total > 32768)
-        for (int64_t i = 0; i < total; i++) d[i] = (float)(-scale * (double)x.data[i]);
+        for (int64_t i = 0; i < total; i++) d[i] = (float)(-scale * (double)x[i]);
     }
     return PARN_OK;
 }

@@ -14,19 +14,22 @@ enum { MU_X, MU_Y, E_XX, E_YY, E_XY, N_STATS };
 /* The sensitivity maps of the gradient, stored over the first three statistics. */
 enum { D_MU, D_SQ, D_XY, N_MAPS };
 
-typedef struct ssim_state {
-    parn_cpu_state base;
-    parn_cpu_scratch work; /* per-thread plane buffers, then the window's taps */
-    parn_cpu_scratch sums; /* per-plane sums of the SSIM map (doubles), summed in order */
-} ssim_state;
+/* The node's scratch buffers (a parn_cpu_scratch_state). */
+enum {
+    WORK, /* per-thread plane buffers, then the window's taps */
+    SUMS, /* per-plane sums of the SSIM map (doubles), summed in order */
+};
 
-/* One plane's geometry and the window. */
-typedef struct plane_geom {
-    int64_t h, w, ho, wo;
+/* What one run needs: the planes' geometry, the window, the constants and the buffers. */
+typedef struct ssim_plan {
+    int64_t planes, h, w, ho, wo;
     int k;
     const float *taps;
+    double c1, c2;
+    float *work; /* thread_floats per thread (see bufs_of), then the taps */
     size_t thread_floats;
-} plane_geom;
+    double *sums; /* one per plane */
+} ssim_plan;
 
 /* One thread's buffers. */
 typedef struct plane_bufs {
@@ -36,18 +39,10 @@ typedef struct plane_bufs {
     float *rows;  /* N_MAPS rows of w: the horizontal adjoint of one row */
 } plane_bufs;
 
-static void ssim_state_destroy(parn_cpu_state *s)
-{
-    ssim_state *st = (ssim_state *)s;
-    parn_cpu_scratch_free(&st->work);
-    parn_cpu_scratch_free(&st->sums);
-    parn__free(st);
-}
-
-static plane_bufs bufs_of(const plane_geom *p, float *work, int thread)
+static plane_bufs bufs_of(const ssim_plan *p, int thread)
 {
     plane_bufs b;
-    b.x = work + (size_t)thread * p->thread_floats;
+    b.x = p->work + (size_t)thread * p->thread_floats;
     b.y = b.x + p->h * p->w;
     b.hor = b.y + p->h * p->w;
     b.stat = b.hor + N_STATS * p->h * p->wo;
@@ -69,15 +64,16 @@ static void gaussian_taps(float *taps, int k, double sigma)
     for (int i = 0; i < k; i++) taps[i] = (float)(gaussian(i, k, sigma) / sum);
 }
 
-/* Geometry, per-thread buffers for `threads` threads, per-plane sums and the taps. */
-static parn_status prepare(parn_node *n, const parn_tensor *x, int threads, plane_geom *p,
-                           ssim_state **out)
+/* The plan of a run on x (N x C x H x W) with `threads` threads, in the node's scratch. */
+static parn_status prepare(parn_node *n, const parn_tensor *x, int threads, ssim_plan *p)
 {
-    if (!n->backend_state)
-        n->backend_state = parn_cpu_state_new(sizeof(ssim_state), ssim_state_destroy);
-    ssim_state *s = n->backend_state;
+    parn_cpu_scratch_state *s = parn_cpu_scratch_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "ssim: out of memory");
+    parn_cpu_scratch *work = &s->scratch[WORK], *sums = &s->scratch[SUMS];
     const parn_loss_attrs *a = &n->attrs.loss;
+    p->planes = x->dims[0] * x->dims[1];
+    p->c1 = a->c1;
+    p->c2 = a->c2;
     p->h = x->dims[2];
     p->w = x->dims[3];
     p->k = a->window;
@@ -87,12 +83,12 @@ static parn_status prepare(parn_node *n, const parn_tensor *x, int threads, plan
                              N_MAPS * p->w);
     p->thread_floats = (floats + 15) & ~(size_t)15; /* 64-byte aligned, no false sharing */
     size_t taps_at = p->thread_floats * (size_t)threads;
-    PARN_TRY(parn_cpu_scratch_reserve(&s->work, (taps_at + (size_t)p->k) * sizeof(float)));
-    PARN_TRY(parn_cpu_scratch_reserve(&s->sums,
-                                      (size_t)(x->dims[0] * x->dims[1]) * sizeof(double)));
-    gaussian_taps(s->work.data + taps_at, p->k, a->sigma);
-    p->taps = s->work.data + taps_at;
-    *out = s;
+    PARN_TRY(parn_cpu_scratch_reserve(work, (taps_at + (size_t)p->k) * sizeof(float)));
+    PARN_TRY(parn_cpu_scratch_reserve(sums, (size_t)p->planes * sizeof(double)));
+    gaussian_taps(work->data + taps_at, p->k, a->sigma);
+    p->taps = work->data + taps_at;
+    p->work = work->data;
+    p->sums = (double *)(void *)sums->data;
     return PARN_OK;
 }
 
@@ -111,7 +107,7 @@ static void load_plane(const parn_tensor *t, int64_t plane, float *dst)
 }
 
 /* The five statistics: a horizontal pass over the products, then a vertical pass. */
-static void filter_stats(const plane_geom *p, const plane_bufs *b)
+static void filter_stats(const ssim_plan *p, const plane_bufs *b)
 {
     int64_t hw = p->h * p->wo, ow = p->ho * p->wo;
     for (int64_t r = 0; r < p->h; r++) {
@@ -157,12 +153,12 @@ static inline ssim_terms terms_of(const float *stat, int64_t ow, int64_t i, doub
     return (ssim_terms){2 * mx * my + c1, 2 * cxy + c2, mx * mx + my * my + c1, vx + vy + c2};
 }
 
-static double ssim_sum(const plane_geom *p, const float *stat, double c1, double c2)
+static double ssim_sum(const ssim_plan *p, const float *stat)
 {
     int64_t ow = p->ho * p->wo;
     double sum = 0;
     for (int64_t i = 0; i < ow; i++) {
-        ssim_terms t = terms_of(stat, ow, i, c1, c2);
+        ssim_terms t = terms_of(stat, ow, i, p->c1, p->c2);
         sum += t.a1 * t.a2 / (t.b1 * t.b2);
     }
     return sum;
@@ -173,12 +169,11 @@ static double ssim_sum(const plane_geom *p, const float *stat, double c1, double
  * D_XY (E[xy]). With m the mean of the input and o the other's mean:
  *   dS/dm = 2 o (a2 - a1) / (b1 b2) - 2 m S (1/b1 - 1/b2), dS/dE[m^2] = -S / b2,
  *   dS/dE[xy] = 2 a1 / (b1 b2). */
-static void sensitivities(const plane_geom *p, float *stat, int which, double gs, double c1,
-                          double c2)
+static void sensitivities(const ssim_plan *p, float *stat, int which, double gs)
 {
     int64_t ow = p->ho * p->wo;
     for (int64_t i = 0; i < ow; i++) {
-        ssim_terms t = terms_of(stat, ow, i, c1, c2);
+        ssim_terms t = terms_of(stat, ow, i, p->c1, p->c2);
         double m = stat[(which ? MU_Y : MU_X) * ow + i], o = stat[(which ? MU_X : MU_Y) * ow + i];
         double d = t.b1 * t.b2, s = t.a1 * t.a2 / d;
         stat[D_MU * ow + i] = (float)(gs * (2 * o * (t.a2 - t.a1) / d - 2 * m * s * (1 / t.b1 - 1 / t.b2)));
@@ -188,7 +183,7 @@ static void sensitivities(const plane_geom *p, float *stat, int which, double gs
 }
 
 /* The vertical pass's adjoint for the N_MAPS maps: ho x wo -> h x wo. */
-static void adjoint_vertical(const plane_geom *p, const plane_bufs *b)
+static void adjoint_vertical(const ssim_plan *p, const plane_bufs *b)
 {
     int64_t hw = p->h * p->wo, ow = p->ho * p->wo;
     memset(b->hor, 0, (size_t)(N_MAPS * hw) * sizeof(float));
@@ -204,7 +199,7 @@ static void adjoint_vertical(const plane_geom *p, const plane_bufs *b)
 
 /* The horizontal pass's adjoint row by row, combined into the gradient of input `which`:
  * d = F'(D_MU) + 2 self F'(D_SQ) + other F'(D_XY), stored with out's strides. */
-static void store_gradient(const plane_geom *p, const plane_bufs *b, int which, parn_tensor *out,
+static void store_gradient(const ssim_plan *p, const plane_bufs *b, int which, parn_tensor *out,
                            int64_t plane)
 {
     const float *self = which ? b->y : b->x, *other = which ? b->x : b->y;
@@ -229,33 +224,37 @@ static void store_gradient(const plane_geom *p, const plane_bufs *b, int which, 
     }
 }
 
-/* Parallel over planes only when there is enough work to pay for the threads. */
-static bool worth_threads(const plane_geom *p, int64_t planes)
+/* Plane pl of x and y in this thread's buffers, with their statistics. */
+static plane_bufs stats_of_plane(const ssim_plan *p, const parn_tensor *x, const parn_tensor *y,
+                                 int64_t pl)
 {
-    return planes > 1 && planes * p->h * p->w * p->k > 65536;
+    plane_bufs b = bufs_of(p, omp_get_thread_num());
+    load_plane(x, pl, b.x);
+    load_plane(y, pl, b.y);
+    filter_stats(p, &b);
+    return b;
+}
+
+/* Parallel over planes only when there is enough work to pay for the threads. */
+static bool worth_threads(const ssim_plan *p)
+{
+    return p->planes > 1 && p->planes * p->h * p->w * p->k > 65536;
 }
 
 parn_status parn_cpu_ssim(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
     (void)ctx;
     const parn_tensor *x = parn_src(g, n, 0), *y = parn_src(g, n, 1);
-    int64_t planes = x->dims[0] * x->dims[1];
-    plane_geom p;
-    ssim_state *s;
-    PARN_TRY(prepare(n, x, omp_get_max_threads(), &p, &s));
-    double c1 = n->attrs.loss.c1, c2 = n->attrs.loss.c2, *sums = (double *)(void *)s->sums.data;
-    float *work = s->work.data;
-#pragma omp parallel for schedule(dynamic) if (worth_threads(&p, planes))
-    for (int64_t pl = 0; pl < planes; pl++) {
-        plane_bufs b = bufs_of(&p, work, omp_get_thread_num());
-        load_plane(x, pl, b.x);
-        load_plane(y, pl, b.y);
-        filter_stats(&p, &b);
-        sums[pl] = ssim_sum(&p, b.stat, c1, c2);
+    ssim_plan p;
+    PARN_TRY(prepare(n, x, omp_get_max_threads(), &p));
+#pragma omp parallel for schedule(dynamic) if (worth_threads(&p))
+    for (int64_t pl = 0; pl < p.planes; pl++) {
+        plane_bufs b = stats_of_plane(&p, x, y, pl);
+        p.sums[pl] = ssim_sum(&p, b.stat);
     }
     double total = 0;
-    for (int64_t pl = 0; pl < planes; pl++) total += sums[pl];
-    n->out.data[0] = (float)(total / (double)(planes * p.ho * p.wo));
+    for (int64_t pl = 0; pl < p.planes; pl++) total += p.sums[pl];
+    n->out.data[0] = (float)(total / (double)(p.planes * p.ho * p.wo));
     return PARN_OK;
 }
 
@@ -263,21 +262,14 @@ parn_status parn_cpu_ssim_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n
 {
     (void)ctx;
     const parn_tensor *x = parn_src(g, n, 1), *y = parn_src(g, n, 2);
-    int64_t planes = x->dims[0] * x->dims[1];
-    plane_geom p;
-    ssim_state *s;
-    PARN_TRY(prepare(n, x, omp_get_max_threads(), &p, &s));
-    double c1 = n->attrs.loss.c1, c2 = n->attrs.loss.c2;
-    double gs = parn_src(g, n, 0)->data[0] / (double)(planes * p.ho * p.wo);
+    ssim_plan p;
+    PARN_TRY(prepare(n, x, omp_get_max_threads(), &p));
+    double gs = parn_src(g, n, 0)->data[0] / (double)(p.planes * p.ho * p.wo);
     int which = n->attrs.loss.which;
-    float *work = s->work.data;
-#pragma omp parallel for schedule(dynamic) if (worth_threads(&p, planes))
-    for (int64_t pl = 0; pl < planes; pl++) {
-        plane_bufs b = bufs_of(&p, work, omp_get_thread_num());
-        load_plane(x, pl, b.x);
-        load_plane(y, pl, b.y);
-        filter_stats(&p, &b);
-        sensitivities(&p, b.stat, which, gs, c1, c2);
+#pragma omp parallel for schedule(dynamic) if (worth_threads(&p))
+    for (int64_t pl = 0; pl < p.planes; pl++) {
+        plane_bufs b = stats_of_plane(&p, x, y, pl);
+        sensitivities(&p, b.stat, which, gs);
         adjoint_vertical(&p, &b);
         store_gradient(&p, &b, which, &n->out, pl);
     }

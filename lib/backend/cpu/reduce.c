@@ -12,17 +12,6 @@
  * element over the reduced box, which never reads x more than once either. */
 #define PARTIAL_SUMS_MAX 16384
 
-typedef struct reduce_state {
-    parn_cpu_state base;
-    parn_cpu_scratch partial;
-} reduce_state;
-
-static void reduce_state_destroy(parn_cpu_state *s)
-{
-    parn_cpu_scratch_free(&((reduce_state *)s)->partial);
-    parn__free(s);
-}
-
 typedef struct reduce_args {
     const float *x;
     float *y;
@@ -67,13 +56,13 @@ static void partial_segment(const parn_walk *w, const int64_t *off, int64_t n, v
     }
 }
 
-static parn_status reduce_by_partial_sums(reduce_state *s, const parn_tensor *x,
+static parn_status reduce_by_partial_sums(parn_cpu_scratch *partial, const parn_tensor *x,
                                           const int64_t *ys, parn_tensor *y, double scale)
 {
     int threads = omp_get_max_threads();
     int64_t ny = parn_tensor_numel(y);
-    PARN_TRY(parn_cpu_scratch_reserve(&s->partial, (size_t)(threads * ny) * sizeof(double)));
-    reduce_args a = {.x = x->data, .partial = (double *)s->partial.data, .ny = ny};
+    PARN_TRY(parn_cpu_scratch_reserve(partial, (size_t)(threads * ny) * sizeof(double)));
+    reduce_args a = {.x = x->data, .partial = (double *)partial->data, .ny = ny};
     memset(a.partial, 0, (size_t)(threads * ny) * sizeof(double));
     parn_walk w;
     parn_walk_init(&w, x->ndim, x->dims, 2, (const int64_t *const[]){x->strides, ys});
@@ -169,10 +158,9 @@ parn_status parn_cpu_reduce(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
         reduce_by_boxes(n, x, ys, &n->out, scale);
         return PARN_OK;
     }
-    if (!n->backend_state)
-        n->backend_state = parn_cpu_state_new(sizeof(reduce_state), reduce_state_destroy);
-    PARN_RETURN_IF(!n->backend_state, PARN_E_NOMEM, "reduce: out of memory");
-    return reduce_by_partial_sums(n->backend_state, x, ys, &n->out, scale);
+    parn_cpu_scratch_state *s = parn_cpu_scratch_state_of(n);
+    PARN_RETURN_IF(!s, PARN_E_NOMEM, "reduce: out of memory");
+    return reduce_by_partial_sums(&s->scratch[0], x, ys, &n->out, scale);
 }
 
 parn_status parn_cpu_expand(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)

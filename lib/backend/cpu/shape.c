@@ -64,17 +64,6 @@ parn_status parn_cpu_pad(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     return PARN_OK;
 }
 
-typedef struct reshape_state {
-    parn_cpu_state base;
-    parn_cpu_scratch plain;
-} reshape_state;
-
-static void reshape_state_destroy(parn_cpu_state *s)
-{
-    parn_cpu_scratch_free(&((reshape_state *)s)->plain);
-    parn__free(s);
-}
-
 /* Row-major order is the contract, so one side is viewed plain: x when it is stored plain,
  * else y when it is, else a plain copy of x. */
 parn_status parn_cpu_reshape(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
@@ -88,19 +77,24 @@ parn_status parn_cpu_reshape(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
         return PARN_OK;
     }
     if (!parn_tensor_is_plain(&x)) {
-        if (!n->backend_state)
-            n->backend_state = parn_cpu_state_new(sizeof(reshape_state), reshape_state_destroy);
-        PARN_RETURN_IF(!n->backend_state, PARN_E_NOMEM, "reshape: out of memory");
-        parn_cpu_scratch *plain = &((reshape_state *)n->backend_state)->plain;
-        PARN_TRY(parn_cpu_scratch_reserve(plain, (size_t)parn_tensor_numel(&x) * sizeof(float)));
-        parn_tensor copy = x;
-        parn_tensor_set_plain(&copy);
-        copy.data = plain->data;
-        parn_walk_copy(x.ndim, x.dims, copy.data, copy.strides, x.data, x.strides);
-        x = copy;
+        PARN_RETURN_IF(!parn_cpu_scratch_state_of(n), PARN_E_NOMEM, "reshape: out of memory");
+        parn_tensor plain = x;
+        parn_tensor_set_plain(&plain);
+        PARN_TRY(parn_cpu_conform_src(g, n, 0, &plain, 0, &x));
     }
     parn_tensor x_as_y = *y;
     parn_tensor_set_plain(&x_as_y);
     parn_walk_copy(y->ndim, y->dims, y->data, y->strides, x.data, x_as_y.strides);
+    return PARN_OK;
+}
+
+/* A permutation is a copy whose source strides are read in the output's dim order. */
+parn_status parn_cpu_permute(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
+{
+    (void)ctx;
+    const parn_tensor *x = parn_src(g, n, 0);
+    int64_t src_strides[PARN_MAX_DIMS];
+    for (int i = 0; i < n->out.ndim; i++) src_strides[i] = x->strides[n->attrs.shape.perm[i]];
+    parn_walk_copy(n->out.ndim, n->out.dims, n->out.data, n->out.strides, x->data, src_strides);
     return PARN_OK;
 }

@@ -4,31 +4,6 @@
 #include "cpu.h"
 #include "cpu_kernels.h"
 
-typedef struct softmax_state {
-    parn_cpu_state base;
-    dnnl_primitive_desc_t fwd_pd, bwd_pd;
-    dnnl_primitive_t prim;
-    parn_cpu_scratch scratch[2];
-} softmax_state;
-
-static void softmax_state_destroy(parn_cpu_state *st)
-{
-    softmax_state *s = (softmax_state *)st;
-    if (s->prim) dnnl_primitive_destroy(s->prim);
-    if (s->fwd_pd) dnnl_primitive_desc_destroy(s->fwd_pd);
-    if (s->bwd_pd) dnnl_primitive_desc_destroy(s->bwd_pd);
-    parn_cpu_scratch_free(&s->scratch[0]);
-    parn_cpu_scratch_free(&s->scratch[1]);
-    parn__free(s);
-}
-
-static softmax_state *state_of(parn_node *n)
-{
-    if (!n->backend_state)
-        n->backend_state = parn_cpu_state_new(sizeof(softmax_state), softmax_state_destroy);
-    return n->backend_state;
-}
-
 static dnnl_alg_kind_t alg_of(const parn_softmax_attrs *a)
 {
     return a->log ? dnnl_softmax_log : dnnl_softmax_accurate;
@@ -44,10 +19,10 @@ static parn_status forward_desc(const parn_softmax_attrs *a, const dnnl_memory_d
 
 parn_status parn_cpu_softmax(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    softmax_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "softmax: out of memory");
     parn_tensor x;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &x));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &x));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out);
     if (!s->prim) {
         dnnl_softmax_v2_desc_t desc;
@@ -60,11 +35,11 @@ parn_status parn_cpu_softmax(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 
 parn_status parn_cpu_softmax_bwd(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
 {
-    softmax_state *s = state_of(n);
+    parn_cpu_prim_state *s = parn_cpu_prim_state_of(n);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "softmax backward: out of memory");
     parn_tensor dy, y;
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 0), &n->out, &s->scratch[0], &dy));
-    PARN_TRY(parn_cpu_conform(parn_src(g, n, 1), &n->out, &s->scratch[1], &y));
+    PARN_TRY(parn_cpu_conform_src(g, n, 0, &n->out, 0, &dy));
+    PARN_TRY(parn_cpu_conform_src(g, n, 1, &n->out, 1, &y));
     dnnl_memory_desc_t md = parn_cpu_md(&n->out);
     const parn_softmax_attrs *a = &n->attrs.softmax;
     if (!s->prim) {

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Cross-entropy of logits (N x C) against class indices stored as floats (F.cross_entropy). */
-#include "op_defs.h"
-
-#include <stdio.h>
+#include "loss.h"
 
 /* Shapes and attributes shared by the loss and its backward; labels are checked at run time. */
 static parn_status check_srcs(const char *op, const parn_loss_attrs *a, const parn_tensor *logits,
                               const parn_tensor *labels)
 {
-    PARN_RETURN_IF(a->reduction != PARN_REDUCE_MEAN && a->reduction != PARN_REDUCE_SUM,
-                   PARN_E_INVALID_ARG, "%s: unknown reduction %d", op, (int)a->reduction);
+    PARN_TRY(parn_loss_check_reduction(op, a));
     PARN_RETURN_IF(logits->ndim != 2, PARN_E_SHAPE, "%s: logits must be N x C, got %s", op,
                    parn_tensor_shape_str(logits));
     PARN_RETURN_IF(labels->ndim != 1 || labels->dims[0] != logits->dims[0], PARN_E_SHAPE,
@@ -39,8 +36,7 @@ static parn_status ce_backward(parn_graph *g, int node, int dy, int *dsrc)
 static parn_status ce_bwd_infer(const parn_graph *g, parn_node *n)
 {
     const char *op = "cross_entropy backward";
-    PARN_RETURN_IF(parn_src(g, n, 0)->ndim != 0, PARN_E_SHAPE, "%s: dy must be a scalar, got %s",
-                   op, parn_tensor_shape_str(parn_src(g, n, 0)));
+    PARN_TRY(parn_loss_check_scalar_dy(g, n, op));
     PARN_RETURN_IF(n->attrs.loss.which != 0, PARN_E_INVALID_ARG,
                    "%s: only the logits (input 0) have a gradient, not input %d", op,
                    n->attrs.loss.which);

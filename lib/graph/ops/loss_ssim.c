@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Mean structural similarity (Wang et al. 2004) of two N x C x H x W images with a Gaussian
  * window, per channel, without padding; both inputs are differentiable. */
-#include "op_defs.h"
+#include "loss.h"
 
 #include <math.h>
-#include <stdio.h>
 
 /* Stabilising constants for data in [0, 1]: (K1 * L)^2 and (K2 * L)^2 with L = 1. */
 #define SSIM_C1 (0.01f * 0.01f)
@@ -22,12 +21,7 @@ static parn_status check_srcs(const char *op, const parn_loss_attrs *a, const pa
                    a->c2);
     PARN_RETURN_IF(x->ndim != 4, PARN_E_SHAPE, "%s: x must be N x C x H x W, got %s", op,
                    parn_tensor_shape_str(x));
-    if (!parn_tensor_same_dims(x, y)) {
-        char xs[96];
-        snprintf(xs, sizeof xs, "%s", parn_tensor_shape_str(x));
-        return parn__fail(PARN_E_SHAPE, "%s: y %s does not match x %s", op,
-                          parn_tensor_shape_str(y), xs);
-    }
+    PARN_TRY(parn_loss_check_same_dims(op, "x", x, "y", y));
     PARN_RETURN_IF(x->dims[2] < a->window || x->dims[3] < a->window, PARN_E_SHAPE,
                    "%s: image %s is smaller than the %d x %d window", op, parn_tensor_shape_str(x),
                    a->window, a->window);
@@ -41,33 +35,12 @@ static parn_status ssim_infer(const parn_graph *g, parn_node *n)
     return PARN_OK;
 }
 
-/* One backward node per src that needs a gradient (which = its index). */
-static parn_status ssim_backward(parn_graph *g, int node, int dy, int *dsrc)
-{
-    parn_node *n = parn_graph_node(g, node);
-    parn_attrs a = n->attrs;
-    int src[2] = {n->src[0], n->src[1]};
-    for (int k = 0; k < 2; k++) {
-        if (!parn_graph_node(g, src[k])->requires_grad) continue;
-        a.loss.which = k;
-        dsrc[k] = PARN_APPEND(g, PARN_OP_SSIM_BWD, &a, dy, src[0], src[1]);
-    }
-    return parn_graph_status(g);
-}
-
 static parn_status ssim_bwd_infer(const parn_graph *g, parn_node *n)
 {
-    const char *op = "ssim backward";
-    PARN_RETURN_IF(parn_src(g, n, 0)->ndim != 0, PARN_E_SHAPE, "%s: dy must be a scalar, got %s",
-                   op, parn_tensor_shape_str(parn_src(g, n, 0)));
-    PARN_RETURN_IF(n->attrs.loss.which != 0 && n->attrs.loss.which != 1, PARN_E_INVALID_ARG,
-                   "%s: which must be 0 (x) or 1 (y), got %d", op, n->attrs.loss.which);
-    PARN_TRY(check_srcs(op, &n->attrs.loss, parn_src(g, n, 1), parn_src(g, n, 2)));
-    parn_out_like(n, parn_src(g, n, 1));
-    return PARN_OK;
+    return parn_loss_pair_bwd_infer(g, n, "ssim backward", "x", "y", check_srcs);
 }
 
-const parn_op_def parn_def_ssim = {"ssim", 2, 2, true, ssim_infer, ssim_backward};
+const parn_op_def parn_def_ssim = {"ssim", 2, 2, true, ssim_infer, parn_loss_pair_backward};
 const parn_op_def parn_def_ssim_bwd = {"ssim_bwd", 3, 3, false, ssim_bwd_infer, NULL};
 
 int parn_ssim(parn_graph *g, int x, int y, int window, float sigma)

@@ -30,6 +30,7 @@ extern const parn_op_def parn_def_concat;
 extern const parn_op_def parn_def_slice;
 extern const parn_op_def parn_def_pad;
 extern const parn_op_def parn_def_reshape;
+extern const parn_op_def parn_def_permute;
 extern const parn_op_def parn_def_resize;
 extern const parn_op_def parn_def_resize_bwd;
 extern const parn_op_def parn_def_dropout;

@@ -125,11 +125,37 @@ static parn_status reshape_backward(parn_graph *g, int node, int dy, int *dsrc)
     return parn_graph_status(g);
 }
 
+static parn_status permute_infer(const parn_graph *g, parn_node *n)
+{
+    const parn_tensor *x = parn_src(g, n, 0);
+    const int *perm = n->attrs.shape.perm;
+    unsigned seen = 0;
+    n->out.ndim = x->ndim;
+    for (int i = 0; i < x->ndim; i++) {
+        PARN_RETURN_IF(perm[i] < 0 || perm[i] >= x->ndim || (seen & (1u << perm[i])),
+                       PARN_E_INVALID_ARG, "permute: entry %d (%d) does not make a permutation of %d dims",
+                       i, perm[i], x->ndim);
+        seen |= 1u << perm[i];
+        n->out.dims[i] = x->dims[perm[i]];
+    }
+    return PARN_OK;
+}
+
+static parn_status permute_backward(parn_graph *g, int node, int dy, int *dsrc)
+{
+    const parn_node *n = parn_graph_node(g, node);
+    int inverse[PARN_MAX_DIMS];
+    for (int i = 0; i < n->out.ndim; i++) inverse[n->attrs.shape.perm[i]] = i;
+    dsrc[0] = parn_permute(g, dy, inverse);
+    return parn_graph_status(g);
+}
+
 const parn_op_def parn_def_concat = {"concat", 1, PARN_MAX_SRC, false, concat_infer,
                                      concat_backward};
 const parn_op_def parn_def_slice = {"slice", 1, 1, false, slice_infer, slice_backward};
 const parn_op_def parn_def_pad = {"pad", 1, 1, false, pad_infer, pad_backward};
 const parn_op_def parn_def_reshape = {"reshape", 1, 1, false, reshape_infer, reshape_backward};
+const parn_op_def parn_def_permute = {"permute", 1, 1, false, permute_infer, permute_backward};
 
 /* The rank of node x, or -1 after recording why there is none. */
 static int rank_of(parn_graph *g, int x, const char *op)
@@ -228,4 +254,14 @@ int parn_reshape(parn_graph *g, int x, int ndim, const int64_t *dims)
     parn_attrs a = {.shape = {.ndim = ndim}};
     for (int i = 0; i < ndim; i++) a.shape.dims[i] = dims[i];
     return PARN_APPEND(g, PARN_OP_RESHAPE, &a, x);
+}
+
+int parn_permute(parn_graph *g, int x, const int *perm)
+{
+    int nd = rank_of(g, x, "permute");
+    if (nd < 0) return -1;
+    if (!perm) return parn_graph_fail(g, PARN_E_INVALID_ARG, "permute: perm is NULL");
+    parn_attrs a = {.shape = {.ndim = nd}};
+    for (int i = 0; i < nd; i++) a.shape.perm[i] = perm[i];
+    return PARN_APPEND(g, PARN_OP_PERMUTE, &a, x);
 }

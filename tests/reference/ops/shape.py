@@ -70,6 +70,17 @@ def reshape_cases():
                    {"x": torch.randn(src)}, lambda x, dims=dims: x.reshape(dims))
 
 
+def permute_cases():
+    table = [((2, 3, 4, 5), (0, 2, 3, 1), False),
+             ((2, 3, 4, 5, 6), (0, 2, 1, 3, 4), True),
+             ((2, 3, 4, 5, 6), (4, 3, 2, 1, 0), True),
+             ((5, 7), (1, 0), False)]
+    for src, perm, cl in table:
+        yield Case(f"permute{list(src)}{list(perm)}{'cl' if cl else ''}",
+                   {"op": "permute", "perm": list(perm), "cl": cl},
+                   {"x": torch.randn(src)}, lambda x, perm=perm: x.permute(perm))
+
+
 def split_cases():
     # the parts come back concatenated in reverse order, so every part is checked
     table = [((2, 7, 3, 4), 1, (2, 4, 1), True), ((5, 6), 1, (3, 3), False),
@@ -87,4 +98,5 @@ def cases():
     yield from slice_cases()
     yield from pad_cases()
     yield from reshape_cases()
+    yield from permute_cases()
     yield from split_cases()
