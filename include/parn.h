@@ -177,9 +177,14 @@ typedef enum parn_option {
     PARN_OPT_CLASSES = 5,  /**< int: action classes of a new model's C3D, 1..1024 (default 101) */
     PARN_OPT_CLASS_NAMES = 6, /**< string: comma-separated class names, as many as classes
                                    (default "class_0,class_1,...") */
-    PARN_OPT_MODEL_CONFIG = 7 /**< string: JSON object of per-network hyper-parameters, e.g.
+    PARN_OPT_MODEL_CONFIG = 7, /**< string: JSON object of per-network hyper-parameters, e.g.
                                    {"c3d": {"variant": 8}, "generator": {"base": 64}}; keys and
                                    ranges in docs/models.md (default "{}") */
+    PARN_OPT_DETECTOR = 8,  /**< string: face detector of a session, "tiny" (default) or "ssd" */
+    PARN_OPT_DETECTOR_INPUT_SIZE = 9, /**< int: tiny detector's input side, a multiple of 32 in
+                                           [128, 1024] (default 416); the SSD always uses 512 */
+    PARN_OPT_DETECTOR_THRESHOLD = 10, /**< float: minimum face score, [0.01, 1] (default 0.5) */
+    PARN_OPT_MAX_FACES = 11 /**< int: most faces reported per frame, [1, 1000] (default 100) */
 } parn_option;
 
 /** The type of an option's value. Since: 0.1 */
@@ -241,6 +246,17 @@ PARN_API parn_status parn_options_get_string(const parn_options_t *opts, parn_op
  *         out of range, malformed JSON); PARN_E_NOMEM. Since: 0.1
  */
 PARN_API parn_status parn_model_create(const parn_options_t *opts, parn_model_t **out);
+
+/**
+ * Imports pretrained weights from another format into a new model.
+ * @param format "face-api": the model/ folder of the npm package @vladmandic/face-api (TF.js
+ *               weight manifests): its tiny face detector, SSD MobileNet v1 face detector and
+ *               face recognition network become the model's detector and embedder.
+ * @param path   the folder or file to read.
+ * @return PARN_OK; PARN_E_INVALID_ARG (unknown format); PARN_E_IO; PARN_E_FORMAT (malformed
+ *         weights); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_model_import(const char *format, const char *path, parn_model_t **out);
 
 /**
  * Loads a model file (safetensors; see docs/model-format.md). The file is mapped, not copied,
@@ -318,6 +334,59 @@ PARN_API const char *parn_session_device(const parn_session_t *session);
 /** @return the number of CPU threads the session uses, or 0 for NULL. Since: 0.1 */
 PARN_API int parn_session_threads(const parn_session_t *session);
 
+/**
+ * Changes a session's settings: the keys set in opts among PARN_OPT_DETECTOR,
+ * PARN_OPT_DETECTOR_INPUT_SIZE, PARN_OPT_DETECTOR_THRESHOLD and PARN_OPT_MAX_FACES. The device
+ * and thread count are fixed at creation.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL, a key that cannot change, a bad value); nothing
+ *         changes on failure. Since: 0.1
+ */
+PARN_API parn_status parn_session_configure(parn_session_t *session, const parn_options_t *opts);
+
+/* ---------------------------------------------------------------------------------------------
+ * Faces (the pretrained face-api.js networks: see docs/faces.md)
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Where the face model converted by the setup step is: $PARN_FACE_MODEL when set, else the
+ * installed DATADIR/parn/faces.safetensors, else the build tree's examples/faces.safetensors
+ * (for programs run uninstalled) — the first that exists.
+ * @return a path (static or from the environment), or NULL when none exists. Since: 0.1
+ */
+PARN_API const char *parn_default_face_model(void);
+
+/** Length of a face descriptor. Since: 0.1 */
+#define PARN_DESCRIPTOR_SIZE 128
+
+/**
+ * Finds faces in a frame with the session's detector (PARN_OPT_DETECTOR and its settings). The
+ * session's model must hold the detector (a model converted by parn-convert, see docs/faces.md).
+ * @param boxes     (out) 5 floats per face: x, y, width, height (frame pixels, inside the
+ *                  frame) and score, best first; room for max_faces faces.
+ * @param max_faces capacity of boxes, >= 0.
+ * @param n_faces   (out) the number of faces written.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_NOT_FOUND (no detector in the model);
+ *         PARN_E_NOMEM; PARN_E_BACKEND. Since: 0.1
+ */
+PARN_API parn_status parn_faces_detect(parn_session_t *session, const parn_frame_t *frame,
+                                       float *boxes, int max_faces, int *n_faces);
+
+/**
+ * Computes the 128-d face descriptor of a face (face-api.js's recognition network).
+ * @param box        x, y, width, height of the face in frame pixels, or NULL for the whole frame.
+ * @param descriptor (out) PARN_DESCRIPTOR_SIZE floats.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL, an empty box or one outside the frame);
+ *         PARN_E_NOT_FOUND (no embedder in the model); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_face_descriptor(parn_session_t *session, const parn_frame_t *frame,
+                                          const float *box, float *descriptor);
+
+/**
+ * Euclidean distance between two descriptors; below about 0.6 usually means the same person.
+ * @return the distance, or a negative value when a pointer is NULL. Since: 0.1
+ */
+PARN_API float parn_descriptor_distance(const float *a, const float *b);
+
 /* ---------------------------------------------------------------------------------------------
  * Frames
  * ------------------------------------------------------------------------------------------- */
@@ -359,6 +428,15 @@ PARN_API parn_status parn_frame_alloc(parn_pixel_format format, int width, int h
 /** Frees a frame descriptor (and its pixels if the library owns them) and sets *frame to NULL;
  *  NULL or *frame == NULL is a no-op. Since: 0.1 */
 PARN_API void parn_frame_free(parn_frame_t **frame);
+
+/**
+ * Reads a still image (JPEG, PNG, PGM, GIF, BMP, ... whatever FFmpeg decodes; the first picture
+ * of an animation) into a new RGB24 frame owned by the library.
+ * @param out (out) the picture; free it with parn_frame_free.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_IO (cannot open); PARN_E_FORMAT (not a decodable
+ *         picture); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_image_load(const char *path, parn_frame_t **out);
 
 /** @return the frame's width (0 for NULL). Since: 0.1 */
 PARN_API int parn_frame_width(const parn_frame_t *frame);

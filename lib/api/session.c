@@ -85,6 +85,11 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
     snprintf(s->device, sizeof s->device, "%s:%d", cuda ? "cuda" : "cpu", index);
     if (!cuda) snprintf(s->device, sizeof s->device, "cpu");
     parn__rng_seed(&s->rng, (uint64_t)parn__opt_int(opts, PARN_OPT_SEED));
+    st = parn__session_face_settings(s, opts, true);
+    if (st != PARN_OK) {
+        parn_session_destroy(s);
+        return st;
+    }
     *out = s;
     return PARN_OK;
 }
@@ -92,6 +97,7 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
 void parn_session_destroy(parn_session_t *session)
 {
     if (!session) return;
+    parn__session_faces_free(session);
     session->backend->ctx_destroy(session->ctx);
     parn__free(session);
 }
@@ -104,4 +110,12 @@ const char *parn_session_device(const parn_session_t *session)
 int parn_session_threads(const parn_session_t *session)
 {
     return session ? session->threads : 0;
+}
+
+parn_status parn_session_configure(parn_session_t *session, const parn_options_t *opts)
+{
+    PARN_RETURN_IF(!session || !opts, PARN_E_INVALID_ARG, "parn_session_configure: NULL argument");
+    PARN_RETURN_IF(parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS),
+                   PARN_E_INVALID_ARG, "parn_session_configure: the device and thread count are fixed at creation");
+    return parn__session_status(session, parn__session_face_settings(session, opts, false));
 }

@@ -4,6 +4,8 @@
 #define PARN_SESSION_H
 
 #include "backend/backend.h"
+#include "io/frame_rgb.h"
+#include "models/faces.h"
 
 struct parn_session {
     const parn_model_t *model;   /* borrowed */
@@ -13,7 +15,18 @@ struct parn_session {
     int threads;
     parn_rng rng;
     char error[512];
+    /* faces: settings, and what they need, made on first use */
+    char detector_kind[8];
+    parn_face_detect_params detect;
+    parn_face_detector *detector;
+    parn_face_embedder *embedder;
+    parn_rgb_converter *rgb;
 };
+
+/* Applies the face settings of opts (only the keys it sets unless all is true). */
+parn_status parn__session_face_settings(parn_session_t *s, const parn_options_t *opts, bool all);
+/* Frees what the face calls made. */
+void parn__session_faces_free(parn_session_t *s);
 
 /* Copies the calling thread's message into the session when st is a failure; returns st. */
 parn_status parn__session_status(parn_session_t *s, parn_status st);

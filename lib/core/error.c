@@ -3,15 +3,19 @@
 #include "core.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char thread_message[512];
 
 parn_status parn__fail(parn_status st, const char *fmt, ...)
 {
+    /* format aside first: callers may pass the current message as an argument to wrap it */
+    char message[sizeof thread_message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(thread_message, sizeof thread_message, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    memcpy(thread_message, message, sizeof message);
     parn__log(PARN_LOG_DEBUG, "%s: %s", parn_status_string(st), thread_message);
     return st;
 }

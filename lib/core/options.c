@@ -21,6 +21,10 @@ static const option_spec specs[] = {
     {PARN_OPT_CLASSES, "classes", PARN_OPT_TYPE_INT, 1, 1024, 101, NULL},
     {PARN_OPT_CLASS_NAMES, "class_names", PARN_OPT_TYPE_STRING, 0, 0, 0, ""},
     {PARN_OPT_MODEL_CONFIG, "model_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
+    {PARN_OPT_DETECTOR, "detector", PARN_OPT_TYPE_STRING, 0, 0, 0, "tiny"},
+    {PARN_OPT_DETECTOR_INPUT_SIZE, "detector_input_size", PARN_OPT_TYPE_INT, 128, 1024, 416, NULL},
+    {PARN_OPT_DETECTOR_THRESHOLD, "detector_threshold", PARN_OPT_TYPE_FLOAT, 0.01, 1, 0.5, NULL},
+    {PARN_OPT_MAX_FACES, "max_faces", PARN_OPT_TYPE_INT, 1, 1000, 100, NULL},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 
@@ -142,6 +146,12 @@ parn_status parn_options_get_string(const parn_options_t *opts, parn_option key,
     PARN_RETURN_IF(!value, PARN_E_INVALID_ARG, "option '%s': value is NULL", specs[i].name);
     *value = opts->values[i].set ? opts->values[i].string : specs[i].default_string;
     return PARN_OK;
+}
+
+bool parn__opt_is_set(const parn_options_t *opts, parn_option key)
+{
+    int i = spec_index(key);
+    return opts && i >= 0 && opts->values[i].set;
 }
 
 int64_t parn__opt_int(const parn_options_t *opts, parn_option key)

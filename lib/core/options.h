@@ -5,6 +5,8 @@
 
 #include "core.h"
 
+/* True when opts sets key explicitly. */
+bool parn__opt_is_set(const parn_options_t *opts, parn_option key);
 /* Reads a key from opts, or its default when opts is NULL or the key is unset. */
 int64_t parn__opt_int(const parn_options_t *opts, parn_option key);
 double parn__opt_float(const parn_options_t *opts, parn_option key);

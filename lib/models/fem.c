@@ -169,9 +169,6 @@ static int check_features(parn_graph *g, const parn_fem_config *c, int features)
         return parn_graph_fail(g, PARN_E_SHAPE,
                                "fem: features %s are not N x %d x D x H x W or N x %d x H x W",
                                parn_tensor_shape_str(t), c->channels, c->channels);
-    if (t->dims[1] > INT32_MAX)
-        return parn_graph_fail(g, PARN_E_SHAPE, "fem: features %s have too many channels",
-                               parn_tensor_shape_str(t));
     return 0;
 }
 

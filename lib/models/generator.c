@@ -11,6 +11,7 @@
 
 #define MAX_NOISE_WEIGHTS (INT64_C(1) << 27) /* noise_fc weights: keeps a model under 512 MB */
 #define N_BRANCHES 4
+#define MAX_DEPTH 10
 
 static const int branch_kernels[N_BRANCHES] = {4, 3, 2, 1};
 
@@ -33,7 +34,7 @@ static const int_field int_fields[] = {
     {"size", offsetof(parn_generator_config, size), 1, 4096},
     {"channels", offsetof(parn_generator_config, channels), 1, 16},
     {"base", offsetof(parn_generator_config, base), 1, 4096},
-    {"depth", offsetof(parn_generator_config, depth), 1, 10},
+    {"depth", offsetof(parn_generator_config, depth), 1, MAX_DEPTH},
     {"noise_dim", offsetof(parn_generator_config, noise_dim), 0, 4096},
     {"fusion_channels", offsetof(parn_generator_config, fusion_channels), 1, 4096},
     {"max_channels", offsetof(parn_generator_config, max_channels), 1, 4096},
@@ -182,9 +183,9 @@ static parn_status check_inputs(const parn_graph *g, const parn_generator_config
 
 /* ---- layers ------------------------------------------------------------------------------- */
 
-static const char *named(char *buf, size_t size, const char *fmt, const char *a, const char *b)
+static const char *join(char *buf, size_t size, const char *name, const char *leaf)
 {
-    snprintf(buf, size, fmt, a, b);
+    snprintf(buf, size, "%s.%s", name, leaf);
     return buf;
 }
 
@@ -194,10 +195,10 @@ static int conv_bn_relu(parn_net *net, const char *name, const char *conv, int x
 {
     char buf[96];
     int kernel[2] = {k, k};
-    const char *cname = named(buf, sizeof buf, "%s.%s", name, conv);
+    const char *cname = join(buf, sizeof buf, name, conv);
     int y = strcmp(conv, "deconv") == 0 ? parn_net_deconv(net, cname, x, in_c, out_c, kernel, a, false)
                                         : parn_net_conv(net, cname, x, in_c, out_c, kernel, a, false);
-    y = parn_net_batch_norm(net, named(buf, sizeof buf, "%s.%s", name, "bn"), y, out_c);
+    y = parn_net_batch_norm(net, join(buf, sizeof buf, name, "bn"), y, out_c);
     return parn_relu(net->g, y);
 }
 
@@ -209,8 +210,8 @@ static int updown(parn_net *net, const char *name, bool up, int x, int64_t in_c,
     return conv_bn_relu(net, name, up ? "deconv" : "conv", x, in_c, out_c, 4, &a);
 }
 
-/* Stride-1 block keeping the side: TF "same" padding, the extra row low-side first for odd
- * totals as TF does (k = 4: 1 before, 2 after). */
+/* Stride-1 block keeping the side: TF "same" padding, which puts the odd row of an even
+ * kernel at the high end (k = 4: 1 before, 2 after; k = 2: 0 before, 1 after). */
 static int same(parn_net *net, const char *name, int x, int64_t in_c, int64_t out_c, int k)
 {
     parn_conv_attrs a = parn_conv_attrs_default(2);
@@ -259,8 +260,8 @@ int parn_generator_build(parn_net *net, const parn_generator_config *c, int mask
     int x = parn_concat(g, c->temporal ? 3 : 2, parts, 1);
 
     /* Encoder; skip[i] is the input of block i (skip[0] = x) and its channels. */
-    int skip[16], h = x;
-    int64_t skip_c[16], ch = in_c;
+    int skip[MAX_DEPTH], h = x;
+    int64_t skip_c[MAX_DEPTH], ch = in_c;
     for (int i = 0; i < c->depth; i++) {
         char name[16];
         skip[i] = h, skip_c[i] = ch;

@@ -5,6 +5,7 @@
 
 #include "core/options.h"
 #include "io/safetensors.h"
+#include "models/faces.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -466,4 +467,47 @@ const char *parn_model_class_name(const parn_model_t *m, int i)
 {
     if (i < 0 || i >= parn_model_num_classes(m) || !m->c3d.class_names) return NULL;
     return m->c3d.class_names[i];
+}
+
+/* ---- import -------------------------------------------------------------------------- */
+
+/* face-api.js's model folder: each network from its own TF.js manifest. */
+static parn_status import_faceapi(parn_model_t *m, const char *dir)
+{
+    static const struct {
+        const char *manifest;
+        parn_status (*import)(parn_model_t *, const parn_tfjs *);
+    } parts[] = {
+        {"tiny_face_detector_model-weights_manifest.json", parn_face_tiny_import},
+        {"ssd_mobilenetv1_model-weights_manifest.json", parn_face_ssd_import},
+        {"face_recognition_model-weights_manifest.json", parn_face_embedder_import},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char path[4096];
+        PARN_RETURN_IF(snprintf(path, sizeof path, "%s/%s", dir, parts[i].manifest) >= (int)sizeof path,
+                       PARN_E_INVALID_ARG, "import: path '%s' is too long", dir);
+        parn_tfjs *w = NULL;
+        PARN_TRY(parn_tfjs_load(path, &w));
+        parn_status st = parts[i].import(m, w);
+        parn_tfjs_free(w);
+        PARN_TRY(st);
+    }
+    return PARN_OK;
+}
+
+parn_status parn_model_import(const char *format, const char *path, parn_model_t **out)
+{
+    PARN_RETURN_IF(!format || !path || !out, PARN_E_INVALID_ARG, "parn_model_import: NULL argument");
+    PARN_RETURN_IF(strcmp(format, "face-api") != 0, PARN_E_INVALID_ARG,
+                   "parn_model_import: unknown format '%s' (face-api)", format);
+    parn_model_t *m = model_new();
+    PARN_RETURN_IF(!m, PARN_E_NOMEM, "parn_model_import: out of memory");
+    parn_status st = import_faceapi(m, path);
+    if (st == PARN_OK) st = describe(m);
+    if (st != PARN_OK) {
+        parn_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return PARN_OK;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Forward time of the PARN networks at their default sizes on the CPU backend (fresh random
- * weights, eval mode), median per item: FEM + C3D per 16 x 112 x 112 clip, the generator per
- * 128 x 128 face (batch 1 and 8), the discriminator per clip of 4 crops. One line per network,
- * "libparn <label>: <ms> ms", paired with networks_torch.py's "PyTorch <label>: <ms> ms" by
- * run.sh. Usage: bench_networks [--threads T] [--iters N] */
+ * weights, eval mode), median per item: C3D alone (the baseline of the FEM's cost) and FEM + C3D
+ * per 16 x 112 x 112 clip, the generator per 128 x 128 face (batch 1 and 8), the discriminator
+ * per clip of 4 crops. One line per network, "libparn <label>: <ms> ms", paired with
+ * networks_torch.py's "PyTorch <label>: <ms> ms" by run.sh.
+ * Usage: bench_networks [--threads T] [--iters N] */
 #include "backend/backend.h"
 #include "models/model.h"
 
@@ -109,10 +110,12 @@ static void measure(bench *b, const char *label, int items, int threads, int ite
     be->ctx_destroy(ctx);
 }
 
-static void bench_c3d(int threads, int iters)
+/* C3D alone, or with the FEM after its first conv block (the defaults). */
+static void bench_c3d(bool with_fem, int threads, int iters)
 {
-    const char *label = "FEM + C3D per clip (1 x 3 x 16 x 112 x 112)";
-    parn_model_t *m = create_model("fem,c3d");
+    const char *label = with_fem ? "FEM + C3D per clip (1 x 3 x 16 x 112 x 112)"
+                                 : "C3D per clip (1 x 3 x 16 x 112 x 112)";
+    parn_model_t *m = create_model(with_fem ? "fem,c3d" : "c3d");
     if (!m) {
         printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
         return;
@@ -121,7 +124,7 @@ static void bench_c3d(int threads, int iters)
     start(&b, m, "c3d.");
     const parn_c3d_config *c = &m->c3d;
     int clip = random_input(&b, "clip", 5, (int64_t[]){1, 3, c->frames, c->crop, c->crop});
-    int y = parn_c3d_build(&b.net, c, clip, &b.fem, &m->fem, NULL);
+    int y = parn_c3d_build(&b.net, c, clip, with_fem ? &b.fem : NULL, &m->fem, NULL);
     if (y >= 0) parn_graph_keep(b.g, y);
     measure(&b, label, 1, threads, iters);
     finish(&b);
@@ -180,7 +183,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_networks [--threads T >= 1] [--iters N >= 1]\n");
         return 2;
     }
-    bench_c3d(threads, iters);
+    bench_c3d(false, threads, iters);
+    bench_c3d(true, threads, iters);
     parn_model_t *gen = create_model("generator");
     bench_generator(gen, 1, threads, iters);
     bench_generator(gen, 8, threads, iters);

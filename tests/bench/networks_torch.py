@@ -33,10 +33,11 @@ def report(label, fn, items, a):
         print(f"PyTorch {label}: skipped ({type(e).__name__}: {e})", flush=True)
 
 
-def c3d_clip():
+def c3d_clip(with_fem):
     import c3d
     import fem
-    net, f = c3d.C3D(**c3d.DEFAULTS).eval(), fem.FEM(**fem.DEFAULTS).eval()
+    net = c3d.C3D(**c3d.DEFAULTS).eval()
+    f = fem.FEM(**fem.DEFAULTS).eval() if with_fem else None
     d = c3d.DEFAULTS
     clip = torch.rand(1, 3, d["frames"], d["crop"], d["crop"])
     return lambda: net(clip, f)
@@ -78,7 +79,8 @@ def main():
     p.add_argument("--iters", type=int, default=10)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    report("FEM + C3D per clip (1 x 3 x 16 x 112 x 112)", lazy(c3d_clip), 1, a)
+    report("C3D per clip (1 x 3 x 16 x 112 x 112)", lazy(c3d_clip, False), 1, a)
+    report("FEM + C3D per clip (1 x 3 x 16 x 112 x 112)", lazy(c3d_clip, True), 1, a)
     for batch in (1, 8):
         report(f"generator per 128x128 face (batch {batch})", lazy(generator_faces, batch), batch, a)
     report("discriminator per clip of 4 crops", lazy(discriminator_clip), 1, a)

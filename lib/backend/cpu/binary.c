@@ -22,6 +22,24 @@ static void padded(const parn_tensor *t, int64_t d[5], int64_t s[5])
     }
 }
 
+/* Reorders the five loop dims by decreasing y stride (size-1 dims outermost), so that the
+ * innermost loop runs along y's memory (channels for channels-last outputs) instead of
+ * striding across it, which touches every cache line once per channel. */
+static void order_by_output_strides(int64_t d[5], int64_t ys[5], int64_t as[5], int64_t bs[5])
+{
+    int64_t key[5];
+    for (int i = 0; i < 5; i++) key[i] = d[i] == 1 ? INT64_MAX : ys[i];
+    for (int i = 1; i < 5; i++)
+        for (int j = i; j > 0 && key[j] > key[j - 1]; j--) {
+            int64_t *arr[] = {key, d, ys, as, bs};
+            for (int k = 0; k < 5; k++) {
+                int64_t t = arr[k][j];
+                arr[k][j] = arr[k][j - 1];
+                arr[k][j - 1] = t;
+            }
+        }
+}
+
 static inline float apply(parn_binary_kind k, float a, float b)
 {
     return k == PARN_BINARY_ADD ? a + b : k == PARN_BINARY_SUB ? a - b : a * b;
@@ -42,6 +60,7 @@ parn_status parn_cpu_binary(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     padded(y, d, ys);
     broadcast_strides(a, y, as);
     broadcast_strides(b, y, bs);
+    order_by_output_strides(d, ys, as, bs);
     int64_t outer = d[0] * d[1] * d[2] * d[3];
 #pragma omp parallel for schedule(static) if (outer * d[4] > 32768)
     for (int64_t o = 0; o < outer; o++) {
