@@ -246,7 +246,14 @@ START_TEST(matches_numpy_on_the_demo_photos)
 }
 END_TEST
 
-/* ms per face on the shared 2-thread context: the first demo face, after a warm-up run. */
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ms per face on the shared 2-thread context (the first demo face, after a warm-up run); the
+ * best and the median of 20, since other processes may share the cores. */
 START_TEST(time_per_face)
 {
     parn_model_t *m = embedder_model("timing");
@@ -258,9 +265,14 @@ START_TEST(time_per_face)
     float d[DIM];
     ck_assert_int_eq(parn_face_describe(e, &img, box, d), PARN_OK);
     enum { RUNS = 20 };
-    double t0 = now_ms();
-    for (int i = 0; i < RUNS; i++) ck_assert_int_eq(parn_face_describe(e, &img, box, d), PARN_OK);
-    printf("embedder: %.2f ms per face (CPU, 2 threads, mean of %d)\n", (now_ms() - t0) / RUNS, RUNS);
+    double ms[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+        double t0 = now_ms();
+        ck_assert_int_eq(parn_face_describe(e, &img, box, d), PARN_OK);
+        ms[i] = now_ms() - t0;
+    }
+    qsort(ms, RUNS, sizeof ms[0], by_value);
+    printf("embedder: %.2f ms per face, median %.2f (CPU, 2 threads, %d runs)\n", ms[0], ms[RUNS / 2], RUNS);
     parn_frame_free(&f);
     parn_face_embedder_destroy(e);
     parn_model_destroy(m);

@@ -379,6 +379,22 @@ START_TEST(corrupt_files_are_clean_errors)
 }
 END_TEST
 
+/* A PyTorch state_dict saved as safetensors, without libparn's metadata, loads as is with the
+ * default configuration of the network its names belong to. */
+START_TEST(plain_state_dict_loads_as_is)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/state_dict_fem.safetensors", getenv("PARN_FIXTURES"));
+    parn_model_t *m = NULL;
+    ck_assert_msg(parn_model_load(path, &m) == PARN_OK, "%s", parn_last_error(NULL));
+    ck_assert_int_eq(parn_model_has_network(m, "fem"), 1);
+    ck_assert_int_eq(parn_model_has_network(m, "c3d"), 0);
+    ck_assert_int_eq(m->fem.channels, 64);
+    ck_assert_int_eq(m->fem.reduction, 16);
+    parn_model_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -388,6 +404,7 @@ int main(void)
     tcase_add_test(tc, seeds_reproduce_weights);
     tcase_add_test(tc, create_rejects_bad_requests);
     tcase_add_test(tc, corrupt_files_are_clean_errors);
+    tcase_add_test(tc, plain_state_dict_loads_as_is);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

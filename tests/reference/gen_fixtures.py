@@ -32,7 +32,7 @@ class Case:
 
 
 def save_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
+    header, blobs, offset = ({"__metadata__": metadata} if metadata else {}), [], 0
     for name, t in tensors.items():
         data = t.detach().to(torch.float32).contiguous().numpy().tobytes()
         header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
