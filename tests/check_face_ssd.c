@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The SSD MobileNet v1 face detector: decoding and preprocessing on hand-computed values, the
  * network on a synthetic picture against the numpy reference (tests/reference/face_ssd.py),
- * detections on the package's demo photos and on face-api.js's own test picture, misuse. The
+ * detections on the package's demo photos (decode + face-api.js's postprocessing here, and the
+ * detector runner) and on face-api.js's own test picture, misuse. The
  * weights come from the face-api npm package ($PARN_FACEAPI_DIR, default /tmp/npm/package);
  * tests that need it or ../shared/data print a note and pass when it is absent. */
 #include "common/optest.h"
@@ -724,11 +725,6 @@ START_TEST(runner_matches_numpy)
     parn_model_t *m = import_ssd();
     parn_face_detector *det = NULL;
     parn_status st = parn_face_detector_create(m, "ssd", parn_backend_cpu(), optest_cpu(), &det);
-    if (st == PARN_E_UNSUPPORTED) { /* the runner is not there yet */
-        printf("note: %s; skipped\n", parn_last_error(NULL));
-        parn_model_destroy(m);
-        return;
-    }
     ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
     parn_face_detect_params p = parn_face_ssd_defaults();
     parn_face_box b[CAP];

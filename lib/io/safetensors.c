@@ -367,6 +367,7 @@ parn_status parn_st_write(const char *path, const parn_st_entry *entries, int n,
         snprintf(tmp, tlen, "%s.tmp.XXXXXX", path);
         fd = mkstemp(tmp);
         if (fd < 0) st = parn__fail(PARN_E_IO, "safetensors: cannot create a file beside '%s': %s", path, strerror(errno));
+        else fchmod(fd, 0644); /* mkstemp makes 0600; a model file is for everyone to read */
     }
     if (st == PARN_OK) {
         FILE *fp = fdopen(fd, "wb");

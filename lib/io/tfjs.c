@@ -101,8 +101,8 @@ static uint32_t le32(const uint8_t *p)
 
 static parn_status parse_shape(const reader *r, const cJSON *shape, entry_spec *e)
 {
-    PARN_RETURN_IF(!cJSON_IsArray(shape), PARN_E_FORMAT, "tfjs: %s: weight '%s': 'shape' is not an array",
-                   r->path, e->name);
+    PARN_RETURN_IF(!cJSON_IsArray(shape), PARN_E_FORMAT,
+                   "tfjs: %s: weight '%s': 'shape' is not an array", r->path, e->name);
     int ndim = cJSON_GetArraySize(shape);
     PARN_RETURN_IF(ndim > PARN_MAX_DIMS, PARN_E_UNSUPPORTED,
                    "tfjs: %s: weight '%s' has %d dimensions (at most %d)", r->path, e->name, ndim,
@@ -276,7 +276,8 @@ static parn_status read_stream(const reader *r, const cJSON *paths, int gi, uint
                         (unsigned long long)need);
     uint8_t *buf = NULL;
     if (st == PARN_OK && !(buf = parn__malloc(need ? (size_t)need : 1)))
-        st = parn__fail(PARN_E_NOMEM, "tfjs: out of memory for %llu bytes", (unsigned long long)need);
+        st = parn__fail(PARN_E_NOMEM, "tfjs: out of memory for %llu bytes",
+                        (unsigned long long)need);
     size_t at = 0;
     for (int i = 0; i < n && st == PARN_OK; i++) {
         size_t want = (size_t)(need - at), got = fread(buf + at, 1, want, fps[i]);

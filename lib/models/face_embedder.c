@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* face-api.js FaceRecognitionNet (dlib's 29-conv ResNet, 128-d descriptors): TF.js import,
- * graph builder and a runner that preprocesses a face crop as face-api.js does. */
+/* face-api.js FaceRecognitionNet (dlib's 29-conv ResNet, 128-d descriptors): TF.js import
+ * (scale layers folded into the convolutions), graph builder, and a runner that preprocesses a
+ * face crop as face-api.js does. */
 #include "faces.h"
 #include "model.h"
 
@@ -33,104 +34,101 @@ static const fr_block fr_blocks[] = {
 };
 #define FR_BLOCKS ((int)(sizeof fr_blocks / sizeof fr_blocks[0]))
 #define FR_CONVS (1 + 2 * FR_BLOCKS)
-#define FR_ENTRIES (4 * FR_CONVS + 1)   /* filters, bias, scale weights, scale biases; fc */
 
 /* ---- import: TF.js tensors -> model tensors in PyTorch layouts ---------------------------- */
 
-typedef enum fr_layout { FR_VECTOR, FR_HWIO, FR_DENSE } fr_layout;
+/* A conv layer: "conv32_1/conv1" in TF.js, "conv32_1.conv1" in the model. */
+typedef struct fr_conv {
+    char tf[48], torch[48];
+    int k, in_c, out_c;
+} fr_conv;
 
-/* One tensor: its TF.js name and dims, and its name in the model ("conv32_1.conv1.conv.weight"). */
-typedef struct fr_entry {
-    char tf[64], torch[64];
-    fr_layout layout;
-    int ndim;
-    int64_t tf_dims[4];
-} fr_entry;
-
-/* The conv layer "conv32_1/conv1" (TF.js) = "conv32_1.conv1" (model): filters, conv bias and the
- * per-channel scale (dlib's affine layer, a folded batch norm). */
-static fr_entry *add_conv_entries(fr_entry *e, const char *tf, const char *torch, int k, int in_c,
-                                  int out_c)
+/* Every conv layer in network order. */
+static void list_convs(fr_conv *c)
 {
-    static const char *const tf_leaf[] = {"conv/filters", "conv/bias", "scale/weights", "scale/biases"};
-    static const char *const torch_leaf[] = {"conv.weight", "conv.bias", "scale.weight", "scale.bias"};
-    for (int i = 0; i < 4; i++, e++) {
-        snprintf(e->tf, sizeof e->tf, "%s/%s", tf, tf_leaf[i]);
-        snprintf(e->torch, sizeof e->torch, "%s.%s", torch, torch_leaf[i]);
-        e->layout = i == 0 ? FR_HWIO : FR_VECTOR;
-        e->ndim = i == 0 ? 4 : 1;
-        int64_t hwio[] = {k, k, in_c, out_c};
-        memcpy(e->tf_dims, i == 0 ? hwio : (int64_t[]){out_c}, (size_t)e->ndim * sizeof(int64_t));
-    }
-    return e;
-}
-
-/* Every tensor of the network, in manifest order. */
-static void list_entries(fr_entry *e)
-{
-    e = add_conv_entries(e, "conv32_down", "conv32_down", FR_STEM_KERNEL, 3, 32);
+    *c++ = (fr_conv){"conv32_down", "conv32_down", FR_STEM_KERNEL, 3, 32};
     for (int b = 0; b < FR_BLOCKS; b++) {
         const fr_block *bl = &fr_blocks[b];
-        for (int c = 1; c <= 2; c++) {
-            char tf[48], torch[48];
-            snprintf(tf, sizeof tf, "%s/conv%d", bl->name, c);
-            snprintf(torch, sizeof torch, "%s.conv%d", bl->name, c);
-            e = add_conv_entries(e, tf, torch, 3, c == 1 ? bl->in_c : bl->out_c, bl->out_c);
+        for (int i = 1; i <= 2; i++, c++) {
+            snprintf(c->tf, sizeof c->tf, "%s/conv%d", bl->name, i);
+            snprintf(c->torch, sizeof c->torch, "%s.conv%d", bl->name, i);
+            c->k = 3;
+            c->in_c = i == 1 ? bl->in_c : bl->out_c;
+            c->out_c = bl->out_c;
         }
     }
-    *e = (fr_entry){.tf = "fc", .torch = "fc.weight", .layout = FR_DENSE, .ndim = 2,
-                    .tf_dims = {2 * FR_DIM, FR_DIM}};
 }
 
-static bool same_dims(const parn_tensor *t, const fr_entry *e)
+/* The TF.js tensor prefix/leaf, checked against the architecture's dims. */
+static parn_status get_tf(const parn_tfjs *w, const char *prefix, const char *leaf, int ndim,
+                          const int64_t *dims, parn_tensor *t)
 {
-    if (t->ndim != e->ndim) return false;
-    for (int i = 0; i < e->ndim; i++)
-        if (t->dims[i] != e->tf_dims[i]) return false;
-    return true;
-}
-
-/* The entry's TF.js tensor, checked against the architecture. */
-static parn_status find_tf(const parn_tfjs *w, const fr_entry *e, parn_tensor *t)
-{
-    parn_status st = parn_tfjs_get(w, e->tf, t);
-    PARN_RETURN_IF(st == PARN_E_NOT_FOUND, PARN_E_FORMAT, "embedder: the weights have no '%s'", e->tf);
+    char name[96];
+    int len = snprintf(name, sizeof name, "%s%s%s", prefix, *leaf ? "/" : "", leaf);
+    PARN_RETURN_IF(len < 0 || len >= (int)sizeof name, PARN_E_INVALID_ARG, "embedder: name too long");
+    parn_status st = parn_tfjs_get(w, name, t);
+    PARN_RETURN_IF(st == PARN_E_NOT_FOUND, PARN_E_FORMAT, "embedder: the weights have no '%s'", name);
     PARN_TRY(st);
-    parn_tensor want = {.ndim = e->ndim};
-    memcpy(want.dims, e->tf_dims, sizeof e->tf_dims);
-    PARN_RETURN_IF(!same_dims(t, e), PARN_E_FORMAT, "embedder: '%s' is %s, FaceRecognitionNet needs %s",
-                   e->tf, parn_tensor_shape_str(t), parn_tensor_shape_str(&want));
+    parn_tensor want = {.ndim = ndim};
+    memcpy(want.dims, dims, (size_t)ndim * sizeof *dims);
+    PARN_RETURN_IF(!parn_tensor_same_dims(t, &want), PARN_E_FORMAT,
+                   "embedder: '%s' is %s, FaceRecognitionNet needs %s", name, parn_tensor_shape_str(t),
+                   parn_tensor_shape_str(&want));
     return PARN_OK;
 }
 
-/* Model dims: OIHW for filters, (out, in) for the dense layer. */
-static int torch_dims(const fr_entry *e, int64_t *dims)
+/* Adds the model tensor "embedder.<name>"; *data receives its zeroed storage. */
+static parn_status add_tensor(parn_model_t *m, const char *name, int ndim, const int64_t *dims, float **data)
 {
-    const int64_t *d = e->tf_dims;
-    switch (e->layout) {
-    case FR_HWIO: memcpy(dims, (int64_t[]){d[3], d[2], d[0], d[1]}, 4 * sizeof *dims); return 4;
-    case FR_DENSE: memcpy(dims, (int64_t[]){d[1], d[0]}, 2 * sizeof *dims); return 2;
-    default: dims[0] = d[0]; return 1;
-    }
+    char full[96];
+    snprintf(full, sizeof full, "%s.%s", parn_net_name(PARN_NET_EMBEDDER), name);
+    int idx;
+    PARN_TRY(parn_model_add(m, full, ndim, dims, &idx));
+    *data = m->tensors[idx].t.data;
+    return PARN_OK;
 }
 
-/* Copies src (TF layout, plain) into dst (model layout). */
-static void convert(const fr_entry *e, const float *src, float *dst)
+/* One conv layer: filters (kh x kw x in x out), conv bias, and the scale layer (dlib's affine
+ * layer, a folded batch norm: y * weights + biases). The scale is folded into the convolution
+ * as batch norms are for inference, so the model holds "<layer>.weight" (out x in x kh x kw)
+ * and "<layer>.bias". Without m, only checks the tensors. */
+static parn_status import_conv(parn_model_t *m, const parn_tfjs *w, const fr_conv *c)
 {
-    const int64_t *d = e->tf_dims;
-    if (e->layout == FR_VECTOR) {
-        memcpy(dst, src, (size_t)d[0] * sizeof *dst);
-    } else if (e->layout == FR_DENSE) {         /* in x out -> out x in */
-        for (int64_t i = 0; i < d[0]; i++)
-            for (int64_t o = 0; o < d[1]; o++) dst[o * d[0] + i] = src[i * d[1] + o];
-    } else {                                    /* kh x kw x in x out -> out x in x kh x kw */
-        int64_t kh = d[0], kw = d[1], in_c = d[2], out_c = d[3];
-        for (int64_t y = 0; y < kh; y++)
-            for (int64_t x = 0; x < kw; x++)
-                for (int64_t i = 0; i < in_c; i++)
-                    for (int64_t o = 0; o < out_c; o++)
-                        dst[((o * in_c + i) * kh + y) * kw + x] = src[((y * kw + x) * in_c + i) * out_c + o];
+    parn_tensor f, b, s, sb;
+    int64_t k = c->k, in_c = c->in_c, out_c = c->out_c;
+    PARN_TRY(get_tf(w, c->tf, "conv/filters", 4, (int64_t[]){k, k, in_c, out_c}, &f));
+    PARN_TRY(get_tf(w, c->tf, "conv/bias", 1, &out_c, &b));
+    PARN_TRY(get_tf(w, c->tf, "scale/weights", 1, &out_c, &s));
+    PARN_TRY(get_tf(w, c->tf, "scale/biases", 1, &out_c, &sb));
+    if (!m) return PARN_OK;
+    char name[64];
+    float *weight, *bias;
+    snprintf(name, sizeof name, "%s.weight", c->torch);
+    PARN_TRY(add_tensor(m, name, 4, (int64_t[]){out_c, in_c, k, k}, &weight));
+    snprintf(name, sizeof name, "%s.bias", c->torch);
+    PARN_TRY(add_tensor(m, name, 1, &out_c, &bias));
+    for (int64_t o = 0; o < out_c; o++) {
+        bias[o] = (float)((double)b.data[o] * s.data[o] + sb.data[o]);
+        for (int64_t i = 0; i < in_c; i++)
+            for (int64_t y = 0; y < k; y++)
+                for (int64_t x = 0; x < k; x++)
+                    weight[((o * in_c + i) * k + y) * k + x] = f.data[((y * k + x) * in_c + i) * out_c + o] * s.data[o];
     }
+    return PARN_OK;
+}
+
+/* The final dense layer, in x out -> out x in ("fc.weight"). */
+static parn_status import_fc(parn_model_t *m, const parn_tfjs *w)
+{
+    parn_tensor fc;
+    int64_t in = fr_blocks[FR_BLOCKS - 1].out_c;
+    PARN_TRY(get_tf(w, "fc", "", 2, (int64_t[]){in, FR_DIM}, &fc));
+    if (!m) return PARN_OK;
+    float *dst;
+    PARN_TRY(add_tensor(m, "fc.weight", 2, (int64_t[]){FR_DIM, in}, &dst));
+    for (int64_t i = 0; i < in; i++)
+        for (int64_t o = 0; o < FR_DIM; o++) dst[o * in + i] = fc.data[i * FR_DIM + o];
+    return PARN_OK;
 }
 
 /* Removes the tensors added after the first n (a failed import leaves the model as it was). */
@@ -143,33 +141,22 @@ static void drop_tensors_after(parn_model_t *m, int n)
     }
 }
 
-static parn_status add_entry_tensor(parn_model_t *m, const fr_entry *e, const parn_tensor *src)
+/* Every layer: checked only (m NULL), or added to m. */
+static parn_status import_all(parn_model_t *m, const parn_tfjs *w)
 {
-    char name[96];
-    snprintf(name, sizeof name, "%s.%s", parn_net_name(PARN_NET_EMBEDDER), e->torch);
-    int64_t dims[4];
-    int ndim = torch_dims(e, dims), idx;
-    PARN_TRY(parn_model_add(m, name, ndim, dims, &idx));
-    convert(e, src->data, m->tensors[idx].t.data);
-    return PARN_OK;
+    fr_conv convs[FR_CONVS];
+    list_convs(convs);
+    for (int i = 0; i < FR_CONVS; i++) PARN_TRY(import_conv(m, w, &convs[i]));
+    return import_fc(m, w);
 }
 
 parn_status parn_face_embedder_import(parn_model_t *m, const parn_tfjs *w)
 {
     PARN_RETURN_IF(!m || !w, PARN_E_INVALID_ARG, "embedder import: NULL model or weights");
     PARN_RETURN_IF(m->has[PARN_NET_EMBEDDER], PARN_E_INVALID_ARG, "embedder import: the model already has an embedder");
-    fr_entry *entries = parn__malloc(FR_ENTRIES * sizeof *entries);
-    PARN_RETURN_IF(!entries, PARN_E_NOMEM, "embedder import: out of memory");
-    list_entries(entries);
-    parn_status st = PARN_OK;
-    parn_tensor t;
-    for (int i = 0; i < FR_ENTRIES && st == PARN_OK; i++) st = find_tf(w, &entries[i], &t);
+    PARN_TRY(import_all(NULL, w));
     int first = m->n_tensors;
-    for (int i = 0; i < FR_ENTRIES && st == PARN_OK; i++) {
-        st = parn_tfjs_get(w, entries[i].tf, &t);
-        if (st == PARN_OK) st = add_entry_tensor(m, &entries[i], &t);
-    }
-    parn__free(entries);
+    parn_status st = import_all(m, w);
     if (st != PARN_OK) {
         drop_tensors_after(m, first);
         return st;
@@ -185,32 +172,17 @@ static int64_t dim_of(parn_net *net, int node, int i)
     return parn_graph_tensor(net->g, node)->dims[i];
 }
 
-/* A per-channel vector of the model as 1 x C x 1 x 1, to broadcast over N x C x H x W. */
-static int channel_vector(parn_net *net, const char *name, int64_t c)
-{
-    int v = parn_net_tensor(net, name, 1, &c, PARN_INIT_CONST, 0.0f, true);
-    return parn_reshape(net->g, v, 4, (int64_t[]){1, c, 1, 1});
-}
-
-/* conv (+ bias), then the scale layer y * weight + bias, then ReLU when asked. */
-static int conv_scale(parn_net *net, const char *name, int x, int k, int in_c, int out_c, int stride,
+/* A conv layer with its bias (the scale layer folded in at import), then ReLU when asked. */
+static int conv_layer(parn_net *net, const char *name, int x, int k, int in_c, int out_c, int stride,
                       int pad, bool relu)
 {
-    parn_graph *g = net->g;
     parn_conv_attrs a = parn_conv_attrs_default(2);
     for (int i = 0; i < 2; i++) {
         a.stride[i] = stride;
         a.pad_lo[i] = a.pad_hi[i] = pad;
     }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s.conv", name);
-    int y = parn_net_conv(net, buf, x, in_c, out_c, (int[]){k, k}, &a, true);
-    snprintf(buf, sizeof buf, "%s.scale.weight", name);
-    int scale = channel_vector(net, buf, out_c);
-    snprintf(buf, sizeof buf, "%s.scale.bias", name);
-    int shift = channel_vector(net, buf, out_c);
-    y = parn_add(g, parn_mul(g, y, scale), shift);
-    return relu ? parn_relu(g, y) : y;
+    int y = parn_net_conv(net, name, x, in_c, out_c, (int[]){k, k}, &a, true);
+    return relu ? parn_relu(net->g, y) : y;
 }
 
 /* A residual block. Down blocks: the conv branch is stride 2 without padding, the shortcut a 2x2
@@ -222,9 +194,9 @@ static int residual(parn_net *net, const fr_block *b, int x)
     parn_graph *g = net->g;
     char name[48];
     snprintf(name, sizeof name, "%s.conv1", b->name);
-    int y = conv_scale(net, name, x, 3, b->in_c, b->out_c, b->down ? 2 : 1, b->down ? 0 : 1, true);
+    int y = conv_layer(net, name, x, 3, b->in_c, b->out_c, b->down ? 2 : 1, b->down ? 0 : 1, true);
     snprintf(name, sizeof name, "%s.conv2", b->name);
-    y = conv_scale(net, name, y, 3, b->out_c, b->out_c, 1, 1, false);
+    y = conv_layer(net, name, y, 3, b->out_c, b->out_c, 1, 1, false);
     int shortcut = x;
     if (b->down) {
         parn_pool_attrs pa = parn_pool_attrs_default(2, false, 2);
@@ -250,7 +222,7 @@ int parn_face_embedder_build(parn_net *net, int x)
         return parn_graph_fail(g, PARN_E_SHAPE, "embedder: input %s is not N x 3 x %d x %d",
                                parn_tensor_shape_str(t), FR_SIZE, FR_SIZE);
     int64_t n = t->dims[0];   /* t moves as the graph grows */
-    int y = conv_scale(net, "conv32_down", x, FR_STEM_KERNEL, 3, 32, 2, 0, true);
+    int y = conv_layer(net, "conv32_down", x, FR_STEM_KERNEL, 3, 32, 2, 0, true);
     parn_pool_attrs pa = parn_pool_attrs_default(2, true, 3);
     pa.stride[0] = pa.stride[1] = 2;
     y = parn_pool(g, y, &pa);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* face-api.js TinyFaceDetector (separable Tiny-YOLOv2, spec section 2): TF.js import, graph, decoding. */
+/* face-api.js TinyFaceDetector (separable Tiny-YOLOv2): TF.js import, graph, decoding. */
 #include "faces.h"
 #include "model.h"
 

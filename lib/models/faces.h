@@ -39,6 +39,8 @@ int parn_face_embedder_build(parn_net *net, int x);      /* N x 3 x 150 x 150 ->
 
 /* Decoders for the detector runner: raw outputs of one picture -> candidate boxes in network
  * input pixels (before non-maximum suppression); return the number written (<= cap). */
+/* tiny: out is one picture's 25 x grid x grid output (plain); when more than cap boxes pass the
+ * threshold, the cap best are kept. */
 int parn_face_tiny_decode(const float *out, int grid, float threshold, parn_face_box *boxes, int cap);
 int parn_face_ssd_decode(const float *encodings, const float *scores, int input_size,
                          float threshold, parn_face_box *boxes, int cap);

@@ -17,10 +17,10 @@
 static const char *const net_names[PARN_NET__COUNT] = {"generator", "discriminator", "fem",
                                                        "c3d", "detector", "embedder"};
 
-/* Networks whose builders exist (the face networks come with the face-model work). */
+/* Every network checks its tensors by being built. */
 static bool buildable(parn_net_kind k)
 {
-    return k <= PARN_NET_C3D;
+    return k >= 0 && k < PARN_NET__COUNT;
 }
 
 const char *parn_net_name(parn_net_kind kind)
@@ -205,6 +205,30 @@ static void build_classifier(parn_graph *g, parn_model_t *m)
     parn_net_release(&c3d);
 }
 
+static bool has_prefix(const parn_model_t *m, const char *prefix)
+{
+    for (int i = 0; i < m->n_tensors; i++)
+        if (strncmp(m->tensors[i].name, prefix, strlen(prefix)) == 0) return true;
+    return false;
+}
+
+/* The face networks at a fixed input size: the detectors present, and the embedder. */
+static void build_faces(parn_graph *g, parn_model_t *m)
+{
+    int64_t tiny[] = {1, 3, 416, 416}, ssd[] = {1, 3, PARN_FACE_SSD_INPUT, PARN_FACE_SSD_INPUT};
+    int64_t face[] = {1, 3, 150, 150};
+    int scores;
+    parn_net net = parn_net_make(g, m, "detector.tiny.", false);
+    if (m->has[PARN_NET_DETECTOR] && has_prefix(m, "detector.tiny.")) parn_face_tiny_build(&net, input(g, 4, tiny));
+    parn_net_release(&net);
+    net = parn_net_make(g, m, "detector.ssd.", false);
+    if (m->has[PARN_NET_DETECTOR] && has_prefix(m, "detector.ssd.")) parn_face_ssd_build(&net, input(g, 4, ssd), &scores);
+    parn_net_release(&net);
+    net = parn_net_make(g, m, "embedder.", false);
+    if (m->has[PARN_NET_EMBEDDER]) parn_face_embedder_build(&net, input(g, 4, face));
+    parn_net_release(&net);
+}
+
 /* Every tensor under a buildable network's prefix must be used by it. */
 static parn_status check_all_used(const parn_model_t *m, const bool *used)
 {
@@ -226,6 +250,7 @@ static parn_status build_all(parn_model_t *m)
     if (m->has[PARN_NET_GENERATOR]) build_generator(g, m);
     if (m->has[PARN_NET_DISCRIMINATOR]) build_discriminator(g, m);
     if (m->has[PARN_NET_FEM] || m->has[PARN_NET_C3D]) build_classifier(g, m);
+    if (m->has[PARN_NET_DETECTOR] || m->has[PARN_NET_EMBEDDER]) build_faces(g, m);
     parn_status st = parn_graph_status(g);
     if (st != PARN_OK) st = parn__fail(st, "%s", parn_graph_error(g));
     bool *used = st == PARN_OK ? parn__calloc((size_t)(m->n_tensors + 1), sizeof *used) : NULL;
@@ -274,7 +299,7 @@ static parn_status select_networks(parn_model_t *m, const char *list)
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
         int k = net_of_name(p, len);
-        PARN_RETURN_IF(k < 0 || !buildable((parn_net_kind)k), PARN_E_INVALID_ARG,
+        PARN_RETURN_IF(k < 0 || k > PARN_NET_C3D, PARN_E_INVALID_ARG,
                        "model: cannot create network '%.*s' (generator, discriminator, fem, c3d)",
                        (int)len, p);
         m->has[k] = true;
@@ -503,6 +528,7 @@ parn_status parn_model_import(const char *format, const char *path, parn_model_t
     parn_model_t *m = model_new();
     PARN_RETURN_IF(!m, PARN_E_NOMEM, "parn_model_import: out of memory");
     parn_status st = import_faceapi(m, path);
+    if (st == PARN_OK) st = build_all(m);
     if (st == PARN_OK) st = describe(m);
     if (st != PARN_OK) {
         parn_model_destroy(m);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The face detector runner: picture -> network input -> graph -> candidate boxes -> NMS -> picture pixels. */
+/* The face detector runner: picture -> network input -> graph -> boxes -> NMS -> picture pixels. */
 #include "models/faces.h"
 
 #include <math.h>
@@ -8,7 +8,6 @@
 
 #define GRAPH_SLOTS 4       /* input sizes kept built at once (least recently used goes) */
 #define MAX_PICTURE_SIDE 65536
-#define DEFAULT_MAX_FACES 100
 
 typedef enum detector_kind { KIND_TINY, KIND_SSD } detector_kind;
 
@@ -95,10 +94,11 @@ static void release_graph(size_graph *s)
 
 static float *output_buffer(const parn_graph *g, int node)
 {
-    return parn__aligned_alloc((size_t)parn_tensor_numel(parn_graph_tensor(g, node)) * sizeof(float));
+    size_t n = (size_t)parn_tensor_numel(parn_graph_tensor(g, node));
+    return parn__aligned_alloc(n * sizeof(float));
 }
 
-/* Appends the network on a 1 x 3 x size x size input; the graph's sticky status says how it went. */
+/* Appends the network on a 1 x 3 x size x size input; the graph's sticky status tells. */
 static void append_network(const parn_face_detector *d, size_graph *s)
 {
     parn_net net = parn_net_make(s->g, d->model, kinds[d->kind].prefix, false);
@@ -229,7 +229,8 @@ static parn_status check_image(const parn_rgb_image *img)
                    PARN_E_SHAPE, "face detector: picture size %d x %d is not in 1..%d", img->width,
                    img->height, MAX_PICTURE_SIDE);
     PARN_RETURN_IF(img->stride < 3 * img->width, PARN_E_SHAPE,
-                   "face detector: row stride %d is below 3 x width (%d)", img->stride, 3 * img->width);
+                   "face detector: row stride %d is below 3 x width (%d)", img->stride,
+                   3 * img->width);
     return PARN_OK;
 }
 
@@ -248,8 +249,10 @@ static int to_picture(parn_face_box *b, int n, int size, int width, int height, 
     float sx = (float)(width / (rw > 1 ? rw : 1)), sy = (float)(height / (rh > 1 ? rh : 1));
     int k = 0;
     for (int i = 0; i < n && k < limit; i++) {
-        float x0 = clampf(b[i].x * sx, (float)width), x1 = clampf((b[i].x + b[i].w) * sx, (float)width);
-        float y0 = clampf(b[i].y * sy, (float)height), y1 = clampf((b[i].y + b[i].h) * sy, (float)height);
+        float x0 = clampf(b[i].x * sx, (float)width);
+        float x1 = clampf((b[i].x + b[i].w) * sx, (float)width);
+        float y0 = clampf(b[i].y * sy, (float)height);
+        float y1 = clampf((b[i].y + b[i].h) * sy, (float)height);
         if (x1 > x0 && y1 > y0) b[k++] = (parn_face_box){x0, y0, x1 - x0, y1 - y0, b[i].score};
     }
     return k;
@@ -274,7 +277,8 @@ parn_status parn_face_detect(parn_face_detector *d, const parn_rgb_image *img,
     PARN_TRY(parn_graph_read(s->g, s->out, s->out_data));
     int n;
     if (d->kind == KIND_TINY) {
-        n = parn_face_tiny_decode(s->out_data, s->size / 32, prm.score_threshold, s->cand, s->cand_cap);
+        n = parn_face_tiny_decode(s->out_data, s->size / 32, prm.score_threshold, s->cand,
+                                  s->cand_cap);
     } else {
         PARN_TRY(parn_graph_read(s->g, s->scores, s->scores_data));
         n = parn_face_ssd_decode(s->out_data, s->scores_data, s->size, prm.score_threshold, s->cand,
@@ -303,7 +307,8 @@ static float iou(const parn_face_box *a, const parn_face_box *b)
 static int by_score(const void *pa, const void *pb)
 {
     const parn_face_box *a = pa, *b = pb;
-    const float ka[5] = {-a->score, a->x, a->y, a->w, a->h}, kb[5] = {-b->score, b->x, b->y, b->w, b->h};
+    const float ka[5] = {-a->score, a->x, a->y, a->w, a->h};
+    const float kb[5] = {-b->score, b->x, b->y, b->w, b->h};
     for (int i = 0; i < 5; i++)
         if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
     return 0;

@@ -53,7 +53,7 @@ def main():
         g = raw.shape[0]
         print(f"/* raw output at {size} (grid {g}): sum |out| = "
               f"{np.abs(raw).astype(np.float64).sum():.8g} */")
-        for r, col in ((0, 0), (g // 2, g // 3), (g - 1, g - 1)):
+        for r, col in ((0, 0), (g // 2, g // 3), (g // 3, g - 1)):
             vals = ", ".join(f"{v:.6g}f" for v in raw[r, col])
             print(f"    {{{size}, {r}, {col}, {{{vals}}}}},")
     print("/* demo photos: size, sample, score, x, y, w, h (threshold 0.5, IoU 0.4) */")
