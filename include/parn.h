@@ -184,7 +184,21 @@ typedef enum parn_option {
     PARN_OPT_DETECTOR_INPUT_SIZE = 9, /**< int: tiny detector's input side, a multiple of 32 in
                                            [128, 1024] (default 416); the SSD always uses 512 */
     PARN_OPT_DETECTOR_THRESHOLD = 10, /**< float: minimum face score, [0.01, 1] (default 0.5) */
-    PARN_OPT_MAX_FACES = 11 /**< int: most faces reported per frame, [1, 1000] (default 100) */
+    PARN_OPT_MAX_FACES = 11, /**< int: most faces reported per frame, [1, 1000] (default 100) */
+    PARN_OPT_FACE_MODEL = 12, /**< string: model file holding the face detector/embedder, used
+                                   when the session's own model has none (default: the setup
+                                   step's, see parn_default_face_model) */
+    PARN_OPT_ANON_MODE = 13,  /**< string: "auto" (default: gan when the model has a generator,
+                                   else blur), "gan", "blur", "pixelate", "mask" */
+    PARN_OPT_DETECT_EVERY = 14, /**< int: run the detector every N frames, tracking in between,
+                                     [1, 1000] (default 1) */
+    PARN_OPT_TRACK_MEMORY = 15, /**< int: frames a face stays covered after its last detection,
+                                     [0, 1000] (default 5) */
+    PARN_OPT_FACE_MARGIN = 16,  /**< float: margin added around each face box, as a fraction of
+                                     its size, [0, 2] (default 0.25) */
+    PARN_OPT_FACE_SHAPE = 17,   /**< string: covered region, "ellipse" (default) or "box" */
+    PARN_OPT_CLIP_STRIDE = 18   /**< int: frames between two classifications of the streaming
+                                     classifier, [1, 1024] (default 16) */
 } parn_option;
 
 /** The type of an option's value. Since: 0.1 */
@@ -448,6 +462,133 @@ PARN_API parn_pixel_format parn_frame_format(const parn_frame_t *frame);
 PARN_API uint8_t *parn_frame_plane(const parn_frame_t *frame, int i);
 /** @return plane i's stride in bytes, or 0 for NULL or i out of range. Since: 0.1 */
 PARN_API int parn_frame_stride(const parn_frame_t *frame, int i);
+
+/* ---------------------------------------------------------------------------------------------
+ * Anonymization (frame in, frame out)
+ * ------------------------------------------------------------------------------------------- */
+
+/** Floats per face record written by the anonymize calls: x, y, width, height (frame pixels, the
+ *  covered region before the margin), score (0 when carried by the tracker or given by the
+ *  caller), track id, and 1 when detected on this frame or 0 when carried. Since: 0.1 */
+#define PARN_FACE_RECORD 7
+
+/**
+ * Anonymizes one frame: detects faces (every PARN_OPT_DETECT_EVERY frames), tracks them (a face
+ * missed for up to PARN_OPT_TRACK_MEMORY frames stays covered, track ids are stable), and
+ * replaces each face region (with PARN_OPT_FACE_MARGIN, PARN_OPT_FACE_SHAPE) per
+ * PARN_OPT_ANON_MODE, blending with a feathered edge. Every pixel outside the covered regions is
+ * copied unchanged (exactly for packed RGB formats; YUV within rounding at the region edges).
+ * @param in    the frame (any supported format and strides).
+ * @param out   a frame of the same format and size (may be in itself: in place).
+ * @param faces (out, may be NULL) PARN_FACE_RECORD floats per face handled, room for max_faces.
+ * @param n_faces (out, may be NULL) faces written.
+ * Fails closed: when any stage fails after the arguments were accepted, out is filled entirely
+ * with black (a solid frame hides every face) and the error is returned; with bad arguments
+ * (NULL, mismatched frames) out is not touched and must not be shown.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_SHAPE; PARN_E_NOT_FOUND (no detector, or mode gan
+ *         without a generator); PARN_E_NOMEM; PARN_E_BACKEND. Since: 0.1
+ */
+PARN_API parn_status parn_anonymize_frame(parn_session_t *session, const parn_frame_t *in,
+                                          parn_frame_t *out, float *faces, int max_faces,
+                                          int *n_faces);
+
+/**
+ * As parn_anonymize_frame with the caller's face boxes (bring your own detector): boxes holds
+ * 4 floats per face (x, y, width, height in frame pixels); the tracker still assigns ids and
+ * carries boxes through frames where the caller reports none.
+ * Since: 0.1
+ */
+PARN_API parn_status parn_anonymize_frame_boxes(parn_session_t *session, const parn_frame_t *in,
+                                                parn_frame_t *out, const float *boxes, int n_boxes,
+                                                float *faces, int max_faces, int *n_faces);
+
+/* ---------------------------------------------------------------------------------------------
+ * Action classification
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Classifies a clip with FEM + C3D: each frame is resized to 128 x 171 and centre-cropped to
+ * 112 x 112 (the model's crop), as in the paper.
+ * @param frames   n_frames frames (the model's clip length, 16 by default), any formats.
+ * @param top_k    how many classes to report, 1..classes.
+ * @param classes  (out) top_k class indices, most probable first (names:
+ *                 parn_model_class_name).
+ * @param probs    (out) their softmax probabilities.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_SHAPE (wrong number of frames);
+ *         PARN_E_NOT_FOUND (no C3D in the model); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_classify_clip(parn_session_t *session, const parn_frame_t *const *frames,
+                                        int n_frames, int top_k, int *classes, float *probs);
+
+/**
+ * Streaming classification: keeps the session's last clip-length frames and classifies them
+ * every PARN_OPT_CLIP_STRIDE frames once enough have arrived.
+ * @return PARN_OK with classes/probs written when a clip was classified on this frame;
+ *         PARN_AGAIN (not an error) when no result is due; errors as parn_classify_clip.
+ * Since: 0.1
+ */
+PARN_API parn_status parn_classify_push(parn_session_t *session, const parn_frame_t *frame,
+                                        int top_k, int *classes, float *probs);
+
+/* ---------------------------------------------------------------------------------------------
+ * Video files (FFmpeg)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct parn_video_reader parn_video_reader_t; /**< a decoding video file */
+typedef struct parn_video_writer parn_video_writer_t; /**< an encoding video file */
+
+/**
+ * Opens a video file (whatever FFmpeg reads) for decoding its first video stream.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_IO (cannot open); PARN_E_FORMAT (no video stream,
+ *         undecodable); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_video_open(const char *path, parn_video_reader_t **out);
+
+/**
+ * What the file says about its video stream; any out pointer may be NULL.
+ * @param frames   (out) the frame count, or -1 when the container does not say.
+ * @param duration (out) seconds, or -1 when unknown.
+ * @return PARN_OK or PARN_E_INVALID_ARG. Since: 0.1
+ */
+PARN_API parn_status parn_video_info(const parn_video_reader_t *reader, int *width, int *height,
+                                     double *fps, int64_t *frames, double *duration,
+                                     int *has_audio);
+
+/**
+ * Decodes the next frame.
+ * @param frame (out) an RGB24 frame owned by the reader, valid until the next read or close.
+ * @return PARN_OK; PARN_EOF at the end (not an error); PARN_E_FORMAT (corrupt data). Since: 0.1
+ */
+PARN_API parn_status parn_video_read(parn_video_reader_t *reader, parn_frame_t **frame);
+
+/** Closes a reader; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_video_close(parn_video_reader_t *reader);
+
+/**
+ * Creates a video file like the reader's input: same size, frame rate, time base, and the
+ * input's audio stream copied unchanged; H.264 (libx264) when available, else the best encoder
+ * FFmpeg has for the container of path's extension. Writes to a temporary file beside path and
+ * renames it on parn_video_writer_close. Refuses to write over the reader's own input.
+ * @param like the reader whose video this one mirrors (borrowed until close); its audio packets
+ *             are copied as its frames are read.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL, path is the input); PARN_E_IO; PARN_E_UNSUPPORTED
+ *         (no encoder); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_video_writer_open(const char *path, parn_video_reader_t *like,
+                                            parn_video_writer_t **out);
+
+/** Encodes the next frame (any format; converted as needed; size must match). Since: 0.1 */
+PARN_API parn_status parn_video_write(parn_video_writer_t *writer, const parn_frame_t *frame);
+
+/**
+ * Finishes the file (flushes the encoder, copies the remaining audio, writes the trailer) and
+ * renames it into place, then frees the writer.
+ * @return PARN_OK; PARN_E_IO; PARN_E_BACKEND. Since: 0.1
+ */
+PARN_API parn_status parn_video_writer_close(parn_video_writer_t *writer);
+
+/** Abandons a writer: frees it and deletes its temporary file; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_video_writer_destroy(parn_video_writer_t *writer);
 
 #ifdef __cplusplus
 }

@@ -55,15 +55,20 @@ START_TEST(distance_and_misuse_without_a_model)
     a[0] = 3, b[1] = 4;
     ck_assert_float_eq_tol(parn_descriptor_distance(a, b), 5.0f, 1e-6);
     ck_assert_float_lt(parn_descriptor_distance(NULL, b), 0);
+    /* no face networks in the session's model, and a face model that is not there */
+    parn_options_t *missing = NULL;
+    parn_options_create(&missing);
+    parn_options_set_string(missing, PARN_OPT_FACE_MODEL, "/nonexistent/faces.safetensors");
     parn_session_t *s = NULL;
-    ck_assert_int_eq(parn_session_create(NULL, NULL, &s), PARN_OK);
+    ck_assert_int_eq(parn_session_create(NULL, missing, &s), PARN_OK);
+    parn_options_destroy(missing);
     parn_frame_t *f = NULL;
     ck_assert_int_eq(parn_frame_alloc(PARN_PIX_RGB24, 64, 48, &f), PARN_OK);
     float boxes[5];
     int n = -1;
-    ck_assert_int_eq(parn_faces_detect(s, f, boxes, 1, &n), PARN_E_NOT_FOUND);
-    ck_assert_ptr_nonnull(strstr(parn_last_error(s), "detector"));
-    ck_assert_int_eq(parn_face_descriptor(s, f, NULL, a), PARN_E_NOT_FOUND);
+    ck_assert_int_eq(parn_faces_detect(s, f, boxes, 1, &n), PARN_E_IO);
+    ck_assert_ptr_nonnull(strstr(parn_last_error(s), "/nonexistent/faces.safetensors"));
+    ck_assert_int_eq(parn_face_descriptor(s, f, NULL, a), PARN_E_IO);
     ck_assert_int_eq(parn_faces_detect(NULL, f, boxes, 1, &n), PARN_E_INVALID_ARG);
     ck_assert_int_eq(parn_faces_detect(s, NULL, boxes, 1, &n), PARN_E_INVALID_ARG);
     ck_assert_int_eq(parn_faces_detect(s, f, NULL, 1, &n), PARN_E_INVALID_ARG);

@@ -45,6 +45,27 @@ void parn__session_faces_free(parn_session_t *s)
     s->rgb = NULL;
 }
 
+parn_status parn__session_face_model(parn_session_t *s, int kind, parn_model_t **out)
+{
+    if (s->model && s->model->has[kind]) {
+        *out = (parn_model_t *)s->model; /* face networks only read their weights */
+        return PARN_OK;
+    }
+    if (!s->face_model) {
+        const char *path = parn__opt_string(s->opts, PARN_OPT_FACE_MODEL);
+        if (!path || !*path) path = parn_default_face_model();
+        PARN_RETURN_IF(!path, PARN_E_NOT_FOUND,
+                       "no face %s: the session's model has none and no face model was found "
+                       "(run the setup step, or set PARN_OPT_FACE_MODEL / PARN_FACE_MODEL)",
+                       kind == PARN_NET_DETECTOR ? "detector" : "embedder");
+        PARN_TRY(parn_model_load(path, &s->face_model));
+    }
+    PARN_RETURN_IF(!s->face_model->has[kind], PARN_E_NOT_FOUND, "the face model has no %s",
+                   kind == PARN_NET_DETECTOR ? "detector" : "embedder");
+    *out = s->face_model;
+    return PARN_OK;
+}
+
 /* The frame as RGB24, through the session's converter. */
 static parn_status rgb_of(parn_session_t *s, const parn_frame_t *frame, parn_rgb_image *img)
 {
@@ -60,11 +81,9 @@ static parn_status detect(parn_session_t *s, const parn_frame_t *frame, float *b
 {
     PARN_RETURN_IF(!frame || !n_faces || max_faces < 0 || (!boxes && max_faces > 0), PARN_E_INVALID_ARG,
                    "parn_faces_detect: NULL argument or negative capacity");
-    PARN_RETURN_IF(!s->model || !s->model->has[PARN_NET_DETECTOR], PARN_E_NOT_FOUND,
-                   "parn_faces_detect: the session's model has no face detector (see docs/faces.md)");
-    if (!s->detector)
-        PARN_TRY(parn_face_detector_create((parn_model_t *)s->model, s->detector_kind, s->backend,
-                                           s->ctx, &s->detector));
+    parn_model_t *m = NULL;
+    PARN_TRY(parn__session_face_model(s, PARN_NET_DETECTOR, &m));
+    if (!s->detector) PARN_TRY(parn_face_detector_create(m, s->detector_kind, s->backend, s->ctx, &s->detector));
     parn_rgb_image img;
     PARN_TRY(rgb_of(s, frame, &img));
     int cap = max_faces < s->detect.max_faces ? max_faces : s->detect.max_faces;
@@ -89,15 +108,14 @@ parn_status parn_faces_detect(parn_session_t *session, const parn_frame_t *frame
 static parn_status describe(parn_session_t *s, const parn_frame_t *frame, const float *box, float *out)
 {
     PARN_RETURN_IF(!frame || !out, PARN_E_INVALID_ARG, "parn_face_descriptor: NULL argument");
-    PARN_RETURN_IF(!s->model || !s->model->has[PARN_NET_EMBEDDER], PARN_E_NOT_FOUND,
-                   "parn_face_descriptor: the session's model has no face embedder (see docs/faces.md)");
+    parn_model_t *m = NULL;
+    PARN_TRY(parn__session_face_model(s, PARN_NET_EMBEDDER, &m));
     int w = parn_frame_width(frame), h = parn_frame_height(frame);
     PARN_RETURN_IF(box && !(box[2] >= 1 && box[3] >= 1 && box[0] >= 0 && box[1] >= 0 &&
                             box[0] + box[2] <= w + 0.5f && box[1] + box[3] <= h + 0.5f),
                    PARN_E_INVALID_ARG, "parn_face_descriptor: box %g,%g %gx%g is empty or outside the %dx%d frame",
                    box[0], box[1], box[2], box[3], w, h);
-    if (!s->embedder)
-        PARN_TRY(parn_face_embedder_create((parn_model_t *)s->model, s->backend, s->ctx, &s->embedder));
+    if (!s->embedder) PARN_TRY(parn_face_embedder_create(m, s->backend, s->ctx, &s->embedder));
     parn_rgb_image img;
     PARN_TRY(rgb_of(s, frame, &img));
     return parn_face_describe(s->embedder, &img, box, out);

@@ -85,7 +85,9 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
     snprintf(s->device, sizeof s->device, "%s:%d", cuda ? "cuda" : "cpu", index);
     if (!cuda) snprintf(s->device, sizeof s->device, "cpu");
     parn__rng_seed(&s->rng, (uint64_t)parn__opt_int(opts, PARN_OPT_SEED));
-    st = parn__session_face_settings(s, opts, true);
+    st = parn_options_create(&s->opts);
+    if (st == PARN_OK) st = parn__options_merge(s->opts, opts);
+    if (st == PARN_OK) st = parn__session_face_settings(s, opts, true);
     if (st != PARN_OK) {
         parn_session_destroy(s);
         return st;
@@ -98,6 +100,10 @@ void parn_session_destroy(parn_session_t *session)
 {
     if (!session) return;
     parn__session_faces_free(session);
+    parn__anonymizer_destroy(session->anonymizer);
+    parn__classifier_destroy(session->classifier);
+    parn_model_destroy(session->face_model);
+    parn_options_destroy(session->opts);
     session->backend->ctx_destroy(session->ctx);
     parn__free(session);
 }
@@ -117,5 +123,7 @@ parn_status parn_session_configure(parn_session_t *session, const parn_options_t
     PARN_RETURN_IF(!session || !opts, PARN_E_INVALID_ARG, "parn_session_configure: NULL argument");
     PARN_RETURN_IF(parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS),
                    PARN_E_INVALID_ARG, "parn_session_configure: the device and thread count are fixed at creation");
-    return parn__session_status(session, parn__session_face_settings(session, opts, false));
+    parn_status st = parn__session_face_settings(session, opts, false);
+    if (st == PARN_OK) st = parn__options_merge(session->opts, opts);
+    return parn__session_status(session, st);
 }

@@ -25,6 +25,13 @@ static const option_spec specs[] = {
     {PARN_OPT_DETECTOR_INPUT_SIZE, "detector_input_size", PARN_OPT_TYPE_INT, 128, 1024, 416, NULL},
     {PARN_OPT_DETECTOR_THRESHOLD, "detector_threshold", PARN_OPT_TYPE_FLOAT, 0.01, 1, 0.5, NULL},
     {PARN_OPT_MAX_FACES, "max_faces", PARN_OPT_TYPE_INT, 1, 1000, 100, NULL},
+    {PARN_OPT_FACE_MODEL, "face_model", PARN_OPT_TYPE_STRING, 0, 0, 0, ""},
+    {PARN_OPT_ANON_MODE, "anon_mode", PARN_OPT_TYPE_STRING, 0, 0, 0, "auto"},
+    {PARN_OPT_DETECT_EVERY, "detect_every", PARN_OPT_TYPE_INT, 1, 1000, 1, NULL},
+    {PARN_OPT_TRACK_MEMORY, "track_memory", PARN_OPT_TYPE_INT, 0, 1000, 5, NULL},
+    {PARN_OPT_FACE_MARGIN, "face_margin", PARN_OPT_TYPE_FLOAT, 0, 2, 0.25, NULL},
+    {PARN_OPT_FACE_SHAPE, "face_shape", PARN_OPT_TYPE_STRING, 0, 0, 0, "ellipse"},
+    {PARN_OPT_CLIP_STRIDE, "clip_stride", PARN_OPT_TYPE_INT, 1, 1024, 16, NULL},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 
@@ -173,4 +180,20 @@ const char *parn__opt_string(const parn_options_t *opts, parn_option key)
     int i = spec_index(key);
     if (i < 0) return NULL;
     return opts && opts->values[i].set ? opts->values[i].string : specs[i].default_string;
+}
+
+parn_status parn__options_merge(parn_options_t *dst, const parn_options_t *src)
+{
+    if (!src) return PARN_OK;
+    for (size_t i = 0; i < N_SPECS; i++) {
+        const option_value *v = &src->values[i];
+        if (!v->set) continue;
+        if (specs[i].type == PARN_OPT_TYPE_STRING) {
+            PARN_TRY(parn_options_set_string(dst, specs[i].key, v->string));
+        } else {
+            dst->values[i].set = true;
+            dst->values[i].number = v->number;
+        }
+    }
+    return PARN_OK;
 }

@@ -5,6 +5,9 @@
 
 #include "core.h"
 
+/* Copies the keys src sets into dst (src NULL: nothing). */
+parn_status parn__options_merge(parn_options_t *dst, const parn_options_t *src);
+
 /* True when opts sets key explicitly. */
 bool parn__opt_is_set(const parn_options_t *opts, parn_option key);
 /* Reads a key from opts, or its default when opts is NULL or the key is unset. */
