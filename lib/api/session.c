@@ -121,9 +121,10 @@ int parn_session_threads(const parn_session_t *session)
 parn_status parn_session_configure(parn_session_t *session, const parn_options_t *opts)
 {
     PARN_RETURN_IF(!session || !opts, PARN_E_INVALID_ARG, "parn_session_configure: NULL argument");
-    PARN_RETURN_IF(parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS),
-                   PARN_E_INVALID_ARG, "parn_session_configure: the device and thread count are fixed at creation");
-    parn_status st = parn__session_face_settings(session, opts, false);
+    parn_status st = PARN_OK;
+    if (parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS))
+        st = parn__fail(PARN_E_INVALID_ARG, "parn_session_configure: the device and thread count are fixed at creation");
+    if (st == PARN_OK) st = parn__session_face_settings(session, opts, false);
     if (st == PARN_OK) st = parn__options_merge(session->opts, opts);
     return parn__session_status(session, st);
 }

@@ -35,4 +35,8 @@ if [ -x "$build/tests/bench/bench_networks" ]; then
     ' <<<"$nets"$'\n'"$tnets"
   fi
 fi
+photo="${PARN_FACEAPI_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/parn/face-api-1.7.15/package}/demo/sample1.jpg"
+if [ -x "$build/tests/bench/bench_faces" ] && [ -f "$photo" ]; then
+  "$build/tests/bench/bench_faces" "$photo" --threads "$threads" --iters 10
+fi
 exit 0
