@@ -309,6 +309,9 @@ PARN_API int parn_model_has_network(const parn_model_t *model, const char *netwo
 /** @return the number of action classes (0 without a C3D). Since: 0.1 */
 PARN_API int parn_model_num_classes(const parn_model_t *model);
 
+/** @return the frames per clip the classifier takes (0 without a C3D). Since: 0.1 */
+PARN_API int parn_model_clip_length(const parn_model_t *model);
+
 /** @return class i's name (owned by the model), or NULL when out of range. Since: 0.1 */
 PARN_API const char *parn_model_class_name(const parn_model_t *model, int i);
 

@@ -488,6 +488,11 @@ int parn_model_num_classes(const parn_model_t *m)
     return m && m->has[PARN_NET_C3D] ? m->c3d.classes : 0;
 }
 
+int parn_model_clip_length(const parn_model_t *m)
+{
+    return m && m->has[PARN_NET_C3D] ? m->c3d.frames : 0;
+}
+
 const char *parn_model_class_name(const parn_model_t *m, int i)
 {
     if (i < 0 || i >= parn_model_num_classes(m) || !m->c3d.class_names) return NULL;
