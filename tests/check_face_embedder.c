@@ -5,18 +5,15 @@
  * example identities, the import's layouts, and misuse. The weights come from the npm package
  * at $PARN_FACEAPI_DIR (default /tmp/npm/package); third-party data from ../shared/data. Each
  * test skips with a note when what it reads is absent. */
-#include "common/optest.h"
+#include "common/facetest.h"
 
 #include "backend/backend.h"
-#include "models/faces.h"
-#include "models/model.h"
 
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DIM 128
@@ -29,14 +26,7 @@
 
 /* ---- where things are -------------------------------------------------------------------- */
 
-static char path_buf[2][1024];
-
-static const char *faceapi_path(const char *rel)
-{
-    const char *dir = getenv("PARN_FACEAPI_DIR");
-    snprintf(path_buf[0], sizeof path_buf[0], "%s/%s", dir && *dir ? dir : "/tmp/npm/package", rel);
-    return path_buf[0];
-}
+static char path_buf[1024];
 
 /* ../shared/data of the repository ($PARN_SHARED_DATA overrides), found from the fixtures
  * folder (tests/reference/fixtures) so that it works from any working directory. */
@@ -44,19 +34,19 @@ static const char *shared_path(const char *rel)
 {
     const char *env = getenv("PARN_SHARED_DATA"), *fix = getenv("PARN_FIXTURES");
     if (env && *env)
-        snprintf(path_buf[1], sizeof path_buf[1], "%s/%s", env, rel);
+        snprintf(path_buf, sizeof path_buf, "%s/%s", env, rel);
     else
-        snprintf(path_buf[1], sizeof path_buf[1], "%s/../../../../shared/data/%s",
+        snprintf(path_buf, sizeof path_buf, "%s/../../../../shared/data/%s",
                  fix ? fix : "tests/reference/fixtures", rel);
-    return path_buf[1];
+    return path_buf;
 }
 
 static const char *reference_path(void)
 {
     const char *fix = getenv("PARN_FIXTURES");
-    snprintf(path_buf[1], sizeof path_buf[1], "%s/../face_embedder.json",
+    snprintf(path_buf, sizeof path_buf, "%s/../face_embedder.json",
              fix ? fix : "tests/reference/fixtures");
-    return path_buf[1];
+    return path_buf;
 }
 
 static bool present(const char *path, const char *test)
@@ -68,28 +58,13 @@ static bool present(const char *path, const char *test)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static parn_model_t *empty_model(void)
-{
-    parn_model_t *m = parn__calloc(1, sizeof *m);
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
-static const char *manifest_path(void)
-{
-    return faceapi_path("model/face_recognition_model-weights_manifest.json");
-}
+#define MANIFEST "model/face_recognition_model-weights_manifest.json"
 
 /* A model holding the imported embedder, or NULL (with a note) without the package. */
 static parn_model_t *embedder_model(const char *test)
 {
-    if (!present(manifest_path(), test)) return NULL;
-    parn_tfjs *w = NULL;
-    ck_assert_msg(parn_tfjs_load(manifest_path(), &w) == PARN_OK, "%s", parn__thread_error());
-    parn_model_t *m = empty_model();
-    ck_assert_msg(parn_face_embedder_import(m, w) == PARN_OK, "%s", parn__thread_error());
-    parn_tfjs_free(w);
-    return m;
+    if (!present(facetest_package_file(MANIFEST), test)) return NULL;
+    return facetest_import(MANIFEST, parn_face_embedder_import);
 }
 
 static parn_face_embedder *runner(parn_model_t *m)
@@ -148,46 +123,14 @@ static const float *case_box(const cJSON *c, float *box, float *descriptor)
     return box;
 }
 
-static parn_frame_t *load_picture(const char *path)
-{
-    parn_frame_t *f = NULL;
-    ck_assert_msg(parn_image_load(path, &f) == PARN_OK, "%s", parn__thread_error());
-    return f;
-}
-
-static parn_rgb_image image_of(const parn_frame_t *f)
-{
-    return (parn_rgb_image){parn_frame_plane(f, 0), parn_frame_width(f), parn_frame_height(f),
-                            parn_frame_stride(f, 0)};
-}
-
 static void describe_file(parn_face_embedder *e, const char *path, const float *box, float *d)
 {
-    parn_frame_t *f = load_picture(path);
-    parn_rgb_image img = image_of(f);
-    ck_assert_msg(parn_face_describe(e, &img, box, d) == PARN_OK, "%s: %s", path, parn__thread_error());
-    parn_frame_free(&f);
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
+    facetest_picture p = facetest_load_picture(path);
+    ck_assert_msg(parn_face_describe(e, &p.img, box, d) == PARN_OK, "%s: %s", path, parn__thread_error());
+    parn_frame_free(&p.frame);
 }
 
 /* ---- against the numpy reference ---------------------------------------------------------- */
-
-/* The reference's generated picture (tests/reference/face_embedder.py). */
-static uint8_t *synthetic_picture(int w, int h)
-{
-    uint8_t *p = malloc((size_t)w * h * 3);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++)
-                p[((size_t)y * w + x) * 3 + c] = (uint8_t)((x * 3 + y * 5 + c * 85 + ((x * y) % 7) * 9) % 256);
-    return p;
-}
 
 START_TEST(matches_numpy_on_a_generated_picture)
 {
@@ -196,7 +139,7 @@ START_TEST(matches_numpy_on_a_generated_picture)
     cJSON *ref = read_json(reference_path());
     const cJSON *syn = cJSON_GetObjectItem(ref, "synthetic");
     int w = cJSON_GetObjectItem(syn, "width")->valueint, h = cJSON_GetObjectItem(syn, "height")->valueint;
-    uint8_t *pixels = synthetic_picture(w, h);
+    uint8_t *pixels = facetest_synthetic_picture(w, h);
     parn_rgb_image img = {pixels, w, h, 3 * w};
     parn_face_embedder *e = runner(m);
     const cJSON *c;
@@ -233,7 +176,7 @@ START_TEST(matches_numpy_on_the_demo_photos)
         const float *b = case_box(c, box, want);
         char rel[128];
         snprintf(rel, sizeof rel, "demo/%s", cJSON_GetObjectItem(c, "image")->valuestring);
-        describe_file(e, faceapi_path(rel), b, got);
+        describe_file(e, facetest_package_file(rel), b, got);
         float d = distance(got, want);
         printf("%s box %d: distance to numpy %.4f, |d| %.3f\n", rel, n, d, distance(got, (float[DIM]){0}));
         ck_assert_msg(d < DEMO_TOL, "%s: distance %g to numpy", rel, d);
@@ -259,21 +202,21 @@ START_TEST(time_per_face)
     parn_model_t *m = embedder_model("timing");
     if (!m) return;
     parn_face_embedder *e = runner(m);
-    parn_frame_t *f = load_picture(faceapi_path("demo/sample1.jpg"));
-    parn_rgb_image img = image_of(f);
+    facetest_picture p = facetest_load_picture(facetest_package_file("demo/sample1.jpg"));
+    parn_rgb_image img = p.img;
     const float box[4] = {776, 445, 313, 256};
     float d[DIM];
     ck_assert_int_eq(parn_face_describe(e, &img, box, d), PARN_OK);
     enum { RUNS = 20 };
     double ms[RUNS];
     for (int i = 0; i < RUNS; i++) {
-        double t0 = now_ms();
+        double t0 = facetest_now_ms();
         ck_assert_int_eq(parn_face_describe(e, &img, box, d), PARN_OK);
-        ms[i] = now_ms() - t0;
+        ms[i] = facetest_now_ms() - t0;
     }
     qsort(ms, RUNS, sizeof ms[0], by_value);
     printf("embedder: %.2f ms per face, median %.2f (CPU, 2 threads, %d runs)\n", ms[0], ms[RUNS / 2], RUNS);
-    parn_frame_free(&f);
+    parn_frame_free(&p.frame);
     parn_face_embedder_destroy(e);
     parn_model_destroy(m);
 }
@@ -423,10 +366,9 @@ static void expect_folded_conv(const parn_model_t *m, const parn_tfjs *w, const 
 
 START_TEST(import_converts_layouts)
 {
-    if (!present(manifest_path(), "import")) return;
-    parn_tfjs *w = NULL;
-    ck_assert_int_eq(parn_tfjs_load(manifest_path(), &w), PARN_OK);
-    parn_model_t *m = empty_model();
+    if (!present(facetest_package_file(MANIFEST), "import")) return;
+    parn_tfjs *w = facetest_load_weights(facetest_package_file(MANIFEST));
+    parn_model_t *m = facetest_empty_model();
     ck_assert_int_eq(parn_face_embedder_import(m, w), PARN_OK);
     ck_assert(m->has[PARN_NET_EMBEDDER]);
     ck_assert_int_eq(m->n_tensors, 2 * 29 + 1);
@@ -495,7 +437,7 @@ static void expect_build_failure(parn_model_t *m, int64_t c, int64_t side, parn_
 
 START_TEST(misuse_is_an_error)
 {
-    parn_model_t *empty = empty_model();
+    parn_model_t *empty = facetest_empty_model();
     /* builder: wrong input shapes, missing tensors */
     expect_build_failure(empty, 1, SIDE, PARN_E_SHAPE, "embedder");
     expect_build_failure(empty, 3, 160, PARN_E_SHAPE, "150");
@@ -518,7 +460,7 @@ START_TEST(misuse_is_an_error)
     ck_assert_int_eq(parn_face_describe(NULL, &img, NULL, d), PARN_E_INVALID_ARG);
 
     /* other networks' weights are refused with the missing tensor named; the model is unchanged */
-    const char *tiny = faceapi_path("model/tiny_face_detector_model-weights_manifest.json");
+    const char *tiny = facetest_package_file("model/tiny_face_detector_model-weights_manifest.json");
     if (present(tiny, "misuse")) {
         parn_tfjs *w = NULL;
         ck_assert_int_eq(parn_tfjs_load(tiny, &w), PARN_OK);

@@ -5,80 +5,32 @@
  * detector runner) and on face-api.js's own test picture, misuse. The
  * weights come from the face-api npm package ($PARN_FACEAPI_DIR, default /tmp/npm/package);
  * tests that need it or ../shared/data print a note and pass when it is absent. */
-#include "common/optest.h"
+#include "common/facetest.h"
 
 #include "backend/backend.h"
-#include "models/faces.h"
-#include "models/model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define S PARN_FACE_SSD_INPUT
 #define NB PARN_FACE_SSD_BOXES
 
-/* ---- where the third-party files are ----------------------------------------------------- */
-
-static const char *package_dir(void)
-{
-    const char *dir = getenv("PARN_FACEAPI_DIR");
-    return dir && *dir ? dir : "/tmp/npm/package";
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static const char *package_file(const char *rel)
-{
-    static char path[4][1024];
-    static int turn;
-    char *p = path[turn++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", package_dir(), rel);
-    return p;
-}
+/* ---- the model ----------------------------------------------------------------------------- */
 
 #define MANIFEST "model/ssd_mobilenetv1_model-weights_manifest.json"
 
 static bool have_package(void)
 {
-    if (exists(package_file(MANIFEST)) && exists(package_file("demo/sample1.jpg"))) return true;
-    printf("note: no face-api package at %s (set PARN_FACEAPI_DIR); skipped\n", package_dir());
-    return false;
+    return facetest_have_package(MANIFEST, "demo/sample1.jpg", NULL);
 }
-
-/* ../shared/data/faceapi_ref beside the repository (found from PARN_FIXTURES, which points into
- * the source tree), or from the current folder. */
-static bool ref_file(const char *name, char *path, size_t size)
-{
-    const char *fix = getenv("PARN_FIXTURES");
-    if (fix) {
-        snprintf(path, size, "%s/../../../../shared/data/faceapi_ref/%s", fix, name);
-        if (exists(path)) return true;
-    }
-    snprintf(path, size, "../shared/data/faceapi_ref/%s", name);
-    return exists(path);
-}
-
-/* ---- the model ----------------------------------------------------------------------------- */
 
 static parn_model_t *import_ssd(void)
 {
-    parn_tfjs *w = NULL;
-    parn_status st = parn_tfjs_load(package_file(MANIFEST), &w);
-    ck_assert_msg(st == PARN_OK, "tfjs load: %s", parn_last_error(NULL));
-    parn_model_t *m = parn__calloc(1, sizeof *m);
-    ck_assert_ptr_nonnull(m);
-    st = parn_face_ssd_import(m, w);
-    parn_tfjs_free(w);
-    ck_assert_msg(st == PARN_OK, "import: %s", parn_last_error(NULL));
+    parn_model_t *m = facetest_import(MANIFEST, parn_face_ssd_import);
     ck_assert(m->has[PARN_NET_DETECTOR]);
     return m;
 }
@@ -126,13 +78,6 @@ static void ssd_graph_free(ssd_graph *r)
     parn_net_release(&r->net);
     parn_graph_destroy(r->g);
     free(r->input);
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 /* ---- decoding --------------------------------------------------------------------------------- */
@@ -311,9 +256,7 @@ START_TEST(import_rejects_wrong_weights)
     };
     for (int i = 0; i < 2; i++) {
         const char *path = write_manifest(cases[i].name, cases[i].dims, cases[i].ndim);
-        parn_tfjs *w = NULL;
-        parn_status st = parn_tfjs_load(path, &w);
-        ck_assert_msg(st == PARN_OK, "tfjs load: %s", parn_last_error(NULL));
+        parn_tfjs *w = facetest_load_weights(path);
         parn_model_t *m = parn__calloc(1, sizeof *m);
         ck_assert_int_eq(parn_face_ssd_import(m, w), PARN_E_FORMAT);
         ck_assert_msg(strstr(parn_last_error(NULL), cases[i].word), "message: %s", parn_last_error(NULL));
@@ -356,18 +299,6 @@ START_TEST(build_misuse_is_an_error)
 END_TEST
 
 /* ---- the network against the numpy reference ------------------------------------------------ */
-
-/* The synthetic picture of tests/reference/face_ssd.py (non-square, every byte value). */
-static uint8_t *synthetic_picture(int w, int h)
-{
-    uint8_t *p = malloc((size_t)w * h * 3);
-    ck_assert_ptr_nonnull(p);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++)
-                p[(y * w + x) * 3 + c] = (uint8_t)((x * 3 + y * 5 + c * 85 + ((x * y) % 7) * 9) % 256);
-    return p;
-}
 
 /* Output of numpy at chosen anchors (first and last of each head, a few inside). */
 static const struct probe {
@@ -430,7 +361,7 @@ START_TEST(network_matches_numpy)
     if (!have_package()) return;
     parn_model_t *m = import_ssd();
     int w = 300, h = 200;
-    uint8_t *pic = synthetic_picture(w, h);
+    uint8_t *pic = facetest_synthetic_picture(w, h);
     parn_rgb_image img = {pic, w, h, 3 * w};
     ssd_graph r;
     ssd_graph_make(&r, m, 2);
@@ -520,18 +451,15 @@ static void detector_free(detector *d)
 static int detect_file(detector *d, const char *path, float min_conf, parn_face_box *out,
                        int *width, int *height)
 {
-    parn_frame_t *f = NULL;
-    ck_assert_msg(parn_image_load(path, &f) == PARN_OK, "%s: %s", path, parn_last_error(NULL));
-    parn_rgb_image img = {parn_frame_plane(f, 0), parn_frame_width(f), parn_frame_height(f),
-                          parn_frame_stride(f, 0)};
-    ck_assert_int_eq(parn_face_ssd_preprocess(&img, S, d->r.input), PARN_OK);
-    double t0 = now_ms();
+    facetest_picture p = facetest_load_picture(path);
+    ck_assert_int_eq(parn_face_ssd_preprocess(&p.img, S, d->r.input), PARN_OK);
+    double t0 = facetest_now_ms();
     ssd_graph_run(&d->r, d->enc, d->scores);
-    if (d->runs++ > 0) d->net_ms += now_ms() - t0; /* the first run creates the primitives */
+    if (d->runs++ > 0) d->net_ms += facetest_now_ms() - t0; /* the first run creates the primitives */
     int n = parn_face_ssd_decode(d->enc, d->scores, S, min_conf, out, CAP);
     ck_assert_int_lt(n, CAP);
-    *width = img.width, *height = img.height;
-    parn_frame_free(&f);
+    *width = p.img.width, *height = p.img.height;
+    parn_frame_free(&p.frame);
     return postprocess(out, n, 0.5f, 100, *width, *height);
 }
 
@@ -556,11 +484,6 @@ static const struct demo_face {
 #define DEMO_BOX_TOL 4.0f
 #define DEMO_SCORE_TOL 0.02f
 
-static float box_diff(const parn_face_box *b, float x, float y, float w, float h)
-{
-    return fmaxf(fmaxf(fabsf(b->x - x), fabsf(b->y - y)), fmaxf(fabsf(b->w - w), fabsf(b->h - h)));
-}
-
 /* Every expected face has a distinct detection within tolerance, and there are no others. */
 static void match_demo(int photo, const parn_face_box *got, int n, double *worst_box, double *worst_score)
 {
@@ -572,12 +495,12 @@ static void match_demo(int photo, const parn_face_box *got, int n, double *worst
         expected++;
         int best = -1;
         for (int j = 0; j < n; j++)
-            if (!used[j] && (best < 0 || box_diff(&got[j], e->x, e->y, e->w, e->h) <
-                                             box_diff(&got[best], e->x, e->y, e->w, e->h)))
+            if (!used[j] && (best < 0 || facetest_box_diff(&got[j], e->x, e->y, e->w, e->h) <
+                                             facetest_box_diff(&got[best], e->x, e->y, e->w, e->h)))
                 best = j;
         ck_assert_msg(best >= 0, "sample%d: face at (%g, %g) not found", photo, (double)e->x, (double)e->y);
         used[best] = true;
-        float db = box_diff(&got[best], e->x, e->y, e->w, e->h), ds = fabsf(got[best].score - e->score);
+        float db = facetest_box_diff(&got[best], e->x, e->y, e->w, e->h), ds = fabsf(got[best].score - e->score);
         *worst_box = fmax(*worst_box, db), *worst_score = fmax(*worst_score, ds);
         ck_assert_msg(db <= DEMO_BOX_TOL && ds <= DEMO_SCORE_TOL,
                       "sample%d: (%.1f, %.1f, %.1f, %.1f) %.3f vs numpy (%.1f, %.1f, %.1f, %.1f) %.3f",
@@ -601,9 +524,9 @@ START_TEST(demo_photos_match_numpy)
         char rel[64];
         snprintf(rel, sizeof rel, "demo/sample%d.jpg", photo);
         int w, h;
-        double t0 = now_ms();
-        int n = detect_file(&d, package_file(rel), 0.5f, b, &w, &h);
-        if (photo > 1) ms += now_ms() - t0; /* the first run creates the primitives */
+        double t0 = facetest_now_ms();
+        int n = detect_file(&d, facetest_package_file(rel), 0.5f, b, &w, &h);
+        if (photo > 1) ms += facetest_now_ms() - t0; /* the first run creates the primitives */
         match_demo(photo, b, n, &worst_box, &worst_score);
         faces += n;
     }
@@ -617,13 +540,9 @@ END_TEST
 
 /* ---- face-api.js's own test picture (../shared/data/faceapi_ref, EXPECTED.md) ------------ */
 
-typedef struct expected_face {
-    float x, y, w, h, score;
-} expected_face;
-
 /* The SSD paragraph of EXPECTED.md: boxes "(x, y, w, h) ~score", the box tolerance at
  * minConfidence 0.5, and the one of the "With minConfidence 0.7" line. Returns the count. */
-static int read_expected(const char *path, expected_face *e, int cap, float *tol5, float *tol7,
+static int read_expected(const char *path, facetest_expected *e, int cap, float *tol5, float *tol7,
                          float *score_tol)
 {
     FILE *f = fopen(path, "r");
@@ -646,7 +565,7 @@ static int read_expected(const char *path, expected_face *e, int cap, float *tol
             break;
         }
         for (char *p = strchr(line, '('); p && n < cap; p = strchr(p + 1, '(')) {
-            expected_face *x = &e[n];
+            facetest_expected *x = &e[n];
             if (sscanf(p, "(%f, %f, %f, %f) ~%f", &x->x, &x->y, &x->w, &x->h, &x->score) == 5) n++;
         }
     }
@@ -656,57 +575,27 @@ static int read_expected(const char *path, expected_face *e, int cap, float *tol
     return n;
 }
 
-static int by_origin_box(const void *a, const void *b)
-{
-    const parn_face_box *p = a, *q = b;
-    float da = hypotf(p->x, p->y), db = hypotf(q->x, q->y);
-    return (da > db) - (da < db);
-}
-
-static int by_origin_expected(const void *a, const void *b)
-{
-    const expected_face *p = a, *q = b;
-    float da = hypotf(p->x, p->y), db = hypotf(q->x, q->y);
-    return (da > db) - (da < db);
-}
-
-/* Matched as face-api.js's tests do: both lists sorted by the distance of the top-left corner
- * to the origin, then compared pairwise. */
-static void check_faces_jpg(detector *d, const char *picture, const expected_face *all, int n_all,
+/* The faces of the picture at min_conf, matched with the expected ones above it. */
+static void check_faces_jpg(detector *d, const char *picture, const facetest_expected *all, int n_all,
                             float min_conf, float tol, float score_tol)
 {
-    expected_face e[8];
+    facetest_expected e[8];
     int n = 0;
     for (int i = 0; i < n_all; i++)
         if (all[i].score > min_conf) e[n++] = all[i];
     parn_face_box b[CAP];
     int w, h;
     int got = detect_file(d, picture, min_conf, b, &w, &h);
-    ck_assert_msg(got == n, "faces.jpg at minConfidence %.1f: %d faces, expected %d", (double)min_conf, got, n);
-    qsort(b, (size_t)got, sizeof *b, by_origin_box);
-    qsort(e, (size_t)n, sizeof *e, by_origin_expected);
-    for (int i = 0; i < n; i++) {
-        float diff = box_diff(&b[i], e[i].x, e[i].y, e[i].w, e[i].h);
-        printf("faces.jpg %.1f: (%.1f, %.1f, %.1f, %.1f) %.3f, expected (%g, %g, %g, %g) ~%.2f: %.1f px\n",
-               (double)min_conf, (double)b[i].x, (double)b[i].y, (double)b[i].w, (double)b[i].h,
-               (double)b[i].score, (double)e[i].x, (double)e[i].y, (double)e[i].w, (double)e[i].h,
-               (double)e[i].score, (double)diff);
-        ck_assert_msg(diff <= tol, "face %d is %.1f px off (tolerance %g)", i, (double)diff, (double)tol);
-        ck_assert_msg(fabsf(b[i].score - e[i].score) < score_tol, "face %d scores %.3f, expected %.2f",
-                      i, (double)b[i].score, (double)e[i].score);
-    }
+    char label[64];
+    snprintf(label, sizeof label, "faces.jpg at minConfidence %.1f", (double)min_conf);
+    facetest_match_sorted(label, b, got, e, n, tol, score_tol);
 }
 
 START_TEST(faceapi_test_picture)
 {
     char expected[1024], picture[1024];
-    if (!ref_file("EXPECTED.md", expected, sizeof expected) ||
-        !ref_file("faces.jpg", picture, sizeof picture)) {
-        printf("note: no ../shared/data/faceapi_ref; skipped\n");
-        return;
-    }
-    if (!have_package()) return;
-    expected_face e[8];
+    if (!facetest_faceapi_ref(expected, picture, sizeof expected) || !have_package()) return;
+    facetest_expected e[8];
     float tol5, tol7, score_tol;
     int n = read_expected(expected, e, 8, &tol5, &tol7, &score_tol);
     detector d;
@@ -723,24 +612,19 @@ START_TEST(runner_matches_numpy)
 {
     if (!have_package()) return;
     parn_model_t *m = import_ssd();
-    parn_face_detector *det = NULL;
-    parn_status st = parn_face_detector_create(m, "ssd", parn_backend_cpu(), optest_cpu(), &det);
-    ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
+    parn_face_detector *det = facetest_detector(m, "ssd");
     parn_face_detect_params p = parn_face_ssd_defaults();
     parn_face_box b[CAP];
     double worst_box = 0, worst_score = 0;
     for (int photo = 1; photo <= 6; photo++) {
         char rel[64];
         snprintf(rel, sizeof rel, "demo/sample%d.jpg", photo);
-        parn_frame_t *f = NULL;
-        ck_assert_int_eq(parn_image_load(package_file(rel), &f), PARN_OK);
-        parn_rgb_image img = {parn_frame_plane(f, 0), parn_frame_width(f), parn_frame_height(f),
-                              parn_frame_stride(f, 0)};
+        facetest_picture pic = facetest_load_picture(facetest_package_file(rel));
         int n = -1;
-        st = parn_face_detect(det, &img, &p, b, CAP, &n);
+        parn_status st = parn_face_detect(det, &pic.img, &p, b, CAP, &n);
         ck_assert_msg(st == PARN_OK, "detect: %s", parn_last_error(NULL));
         match_demo(photo, b, n, &worst_box, &worst_score);
-        parn_frame_free(&f);
+        parn_frame_free(&pic.frame);
     }
     printf("runner: worst box difference %.2f px, score %.4f\n", worst_box, worst_score);
     parn_face_detector_destroy(det);

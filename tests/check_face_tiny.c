@@ -6,73 +6,23 @@
  * (../shared/data/faceapi_ref/EXPECTED.md); misuse. The weights come from the face-api npm
  * package ($PARN_FACEAPI_DIR, default /tmp/npm/package); tests that need it or ../shared/data
  * print a note and pass when it is absent. */
-#include "common/optest.h"
+#include "common/facetest.h"
 
 #include "backend/backend.h"
-#include "models/faces.h"
-#include "models/model.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CAP 1024
-
-/* ---- where the third-party files are ----------------------------------------------------- */
-
-static const char *package_dir(void)
-{
-    const char *dir = getenv("PARN_FACEAPI_DIR");
-    return dir && *dir ? dir : "/tmp/npm/package";
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static const char *package_file(const char *rel)
-{
-    static char path[4][1024];
-    static int turn;
-    char *p = path[turn++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", package_dir(), rel);
-    return p;
-}
 
 #define MANIFEST "model/tiny_face_detector_model-weights_manifest.json"
 
 static bool have_package(void)
 {
-    if (exists(package_file(MANIFEST)) && exists(package_file("demo/sample1.jpg"))) return true;
-    printf("note: no face-api package at %s (set PARN_FACEAPI_DIR); skipped\n", package_dir());
-    return false;
-}
-
-/* ../shared/data/faceapi_ref beside the repository (found from PARN_FIXTURES, which points into
- * the source tree), or from the current folder. */
-static bool ref_file(const char *name, char *path, size_t size)
-{
-    const char *fix = getenv("PARN_FIXTURES");
-    if (fix) {
-        snprintf(path, size, "%s/../../../../shared/data/faceapi_ref/%s", fix, name);
-        if (exists(path)) return true;
-    }
-    snprintf(path, size, "../shared/data/faceapi_ref/%s", name);
-    return exists(path);
-}
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+    return facetest_have_package(MANIFEST, "demo/sample1.jpg", NULL);
 }
 
 /* ---- decoding and suppression by hand ------------------------------------------------------ */
@@ -138,18 +88,6 @@ END_TEST
 
 /* ---- the input conversion -------------------------------------------------------------------- */
 
-/* The synthetic picture of tests/reference/face_tiny.py (non-square, every byte value). */
-static uint8_t *synthetic_picture(int w, int h)
-{
-    uint8_t *p = malloc((size_t)w * h * 3);
-    ck_assert_ptr_nonnull(p);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++)
-                p[(y * w + x) * 3 + c] = (uint8_t)((x * 3 + y * 5 + c * 85 + ((x * y) % 7) * 9) % 256);
-    return p;
-}
-
 #define PIC_W 300
 #define PIC_H 200
 
@@ -163,7 +101,7 @@ START_TEST(preprocess_matches_numpy)
         {0, 0, 0, -0.4588274f},  {1, 100, 201, 0.08663902f}, {2, 277, 415, -0.3602947f},
         {0, 278, 10, -0.4588274f}, {1, 415, 415, -0.4497921f}, {2, 57, 333, 0.053479f},
     };
-    uint8_t *pic = synthetic_picture(PIC_W, PIC_H);
+    uint8_t *pic = facetest_synthetic_picture(PIC_W, PIC_H);
     parn_rgb_image img = {pic, PIC_W, PIC_H, 3 * PIC_W};
     float *x = malloc(3 * 416 * 416 * sizeof *x);
     ck_assert_int_eq(parn_face_tiny_preprocess(&img, 416, x), PARN_OK);
@@ -194,29 +132,9 @@ END_TEST
 
 /* ---- import ---------------------------------------------------------------------------------- */
 
-static parn_model_t *empty_model(void)
-{
-    parn_model_t *m = parn__calloc(1, sizeof *m);
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
-static parn_tfjs *load_weights(const char *rel)
-{
-    parn_tfjs *w = NULL;
-    parn_status st = parn_tfjs_load(package_file(rel), &w);
-    ck_assert_msg(st == PARN_OK, "tfjs load %s: %s", rel, parn_last_error(NULL));
-    return w;
-}
-
 static parn_model_t *import_tiny(void)
 {
-    parn_tfjs *w = load_weights(MANIFEST);
-    parn_model_t *m = empty_model();
-    parn_status st = parn_face_tiny_import(m, w);
-    parn_tfjs_free(w);
-    ck_assert_msg(st == PARN_OK, "import: %s", parn_last_error(NULL));
-    return m;
+    return facetest_import(MANIFEST, parn_face_tiny_import);
 }
 
 static const parn_tensor *model_tensor(const parn_model_t *m, const char *name, int ndim,
@@ -250,8 +168,8 @@ static void expect_filter(const parn_model_t *m, const parn_tfjs *w, const char 
 START_TEST(import_converts_layouts)
 {
     if (!have_package()) return;
-    parn_tfjs *w = load_weights(MANIFEST);
-    parn_model_t *m = empty_model();
+    parn_tfjs *w = facetest_load_weights(facetest_package_file(MANIFEST));
+    parn_model_t *m = facetest_empty_model();
     ck_assert_msg(parn_face_tiny_import(m, w) == PARN_OK, "%s", parn_last_error(NULL));
     ck_assert(m->has[PARN_NET_DETECTOR]);
     ck_assert_int_eq(m->n_tensors, 19);
@@ -281,7 +199,7 @@ static const char *edited_tiny(const char *dir, const char *shape, bool extra)
 {
     static char path[512];
     char bin_path[512];
-    FILE *f = fopen(package_file(MANIFEST), "rb");
+    FILE *f = fopen(facetest_package_file(MANIFEST), "rb");
     ck_assert_ptr_nonnull(f);
     char text[16384];
     size_t n = fread(text, 1, sizeof text - 1, f);
@@ -300,7 +218,7 @@ static const char *edited_tiny(const char *dir, const char *shape, bool extra)
     fputs(out, f);
     fclose(f);
     /* the weights file, with 4 leading bytes for the extra tensor */
-    f = fopen(package_file("model/tiny_face_detector_model.bin"), "rb");
+    f = fopen(facetest_package_file("model/tiny_face_detector_model.bin"), "rb");
     ck_assert_ptr_nonnull(f);
     static uint8_t bin[200000];
     size_t nb = fread(bin + 4, 1, sizeof bin - 4, f);
@@ -314,9 +232,8 @@ static const char *edited_tiny(const char *dir, const char *shape, bool extra)
 
 static void expect_import_failure(const char *manifest_path, parn_status want, const char *word)
 {
-    parn_tfjs *w = NULL;
-    ck_assert_msg(parn_tfjs_load(manifest_path, &w) == PARN_OK, "%s", parn_last_error(NULL));
-    parn_model_t *m = empty_model();
+    parn_tfjs *w = facetest_load_weights(manifest_path);
+    parn_model_t *m = facetest_empty_model();
     ck_assert_int_eq(parn_face_tiny_import(m, w), want);
     ck_assert_msg(strstr(parn_last_error(NULL), word), "'%s' lacks '%s'", parn_last_error(NULL), word);
     ck_assert_int_eq(m->n_tensors, 0); /* nothing added on failure */
@@ -328,7 +245,7 @@ static void expect_import_failure(const char *manifest_path, parn_status want, c
 START_TEST(import_rejects_wrong_weights)
 {
     if (!have_package()) return;
-    expect_import_failure(package_file("model/ssd_mobilenetv1_model-weights_manifest.json"),
+    expect_import_failure(facetest_package_file("model/ssd_mobilenetv1_model-weights_manifest.json"),
                           PARN_E_NOT_FOUND, "conv0/filters");
     char dir[] = "/tmp/parn-tiny-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -363,7 +280,7 @@ START_TEST(build_misuse_is_an_error)
     parn_net net = parn_net_make(g, m, "detector.tiny.", false);
     optest_expect_failure(g, parn_face_tiny_build(&net, 7), PARN_E_INVALID_ARG, "tiny");
     parn_net_release(&net);
-    parn_model_t *empty = empty_model();
+    parn_model_t *empty = facetest_empty_model();
     g = parn_graph_create();
     net = parn_net_make(g, empty, "detector.tiny.", false);
     int y = parn_face_tiny_build(&net, parn_graph_input(g, "x", 4, (int64_t[]){1, 3, 416, 416}));
@@ -396,7 +313,7 @@ START_TEST(network_matches_numpy)
 {
     if (!have_package()) return;
     parn_model_t *m = import_tiny();
-    uint8_t *pic = synthetic_picture(PIC_W, PIC_H);
+    uint8_t *pic = facetest_synthetic_picture(PIC_W, PIC_H);
     parn_rgb_image img = {pic, PIC_W, PIC_H, 3 * PIC_W};
     for (int k = 0; k < 2; k++) {
         int size = raw_sums[k].size, grid = size / 32;
@@ -445,26 +362,9 @@ END_TEST
 
 /* ---- the runner on photos -------------------------------------------------------------------- */
 
-typedef struct picture {
-    parn_frame_t *frame;
-    parn_rgb_image img;
-} picture;
-
-static picture load_picture(const char *path)
-{
-    picture p = {0};
-    ck_assert_msg(parn_image_load(path, &p.frame) == PARN_OK, "%s: %s", path, parn_last_error(NULL));
-    p.img = (parn_rgb_image){parn_frame_plane(p.frame, 0), parn_frame_width(p.frame),
-                             parn_frame_height(p.frame), parn_frame_stride(p.frame, 0)};
-    return p;
-}
-
 static parn_face_detector *tiny_detector(parn_model_t *m)
 {
-    parn_face_detector *d = NULL;
-    parn_status st = parn_face_detector_create(m, "tiny", parn_backend_cpu(), optest_cpu(), &d);
-    ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
-    return d;
+    return facetest_detector(m, "tiny");
 }
 
 static int detect(parn_face_detector *d, const parn_rgb_image *img, int size, float threshold,
@@ -519,11 +419,6 @@ static const struct demo_face {
 #define DEMO_SCORE_TOL 0.03f
 #define THRESHOLD 0.5f
 
-static float box_diff(const parn_face_box *b, float x, float y, float w, float h)
-{
-    return fmaxf(fmaxf(fabsf(b->x - x), fabsf(b->y - y)), fmaxf(fabsf(b->w - w), fabsf(b->h - h)));
-}
-
 /* Every expected face has a distinct detection within tolerance, and every detection clearly
  * above the threshold is an expected face. */
 static void match_demo(int size, int photo, const parn_face_box *got, int n, double *worst_box,
@@ -535,14 +430,14 @@ static void match_demo(int size, int photo, const parn_face_box *got, int n, dou
         if (e->photo != photo || e->size != size) continue;
         int best = -1;
         for (int j = 0; j < n; j++)
-            if (!used[j] && (best < 0 || box_diff(&got[j], e->x, e->y, e->w, e->h) <
-                                             box_diff(&got[best], e->x, e->y, e->w, e->h)))
+            if (!used[j] && (best < 0 || facetest_box_diff(&got[j], e->x, e->y, e->w, e->h) <
+                                             facetest_box_diff(&got[best], e->x, e->y, e->w, e->h)))
                 best = j;
         if (best < 0 && e->score < THRESHOLD + DEMO_SCORE_TOL) continue;
         ck_assert_msg(best >= 0, "sample%d at %d: face at (%g, %g) not found", photo, size,
                       (double)e->x, (double)e->y);
         used[best] = true;
-        float db = box_diff(&got[best], e->x, e->y, e->w, e->h), ds = fabsf(got[best].score - e->score);
+        float db = facetest_box_diff(&got[best], e->x, e->y, e->w, e->h), ds = fabsf(got[best].score - e->score);
         *worst_box = fmax(*worst_box, db), *worst_score = fmax(*worst_score, ds);
         ck_assert_msg(db <= DEMO_BOX_TOL && ds <= DEMO_SCORE_TOL,
                       "sample%d at %d: (%.1f, %.1f, %.1f, %.1f) %.3f vs numpy (%.1f, %.1f, %.1f, %.1f) %.3f",
@@ -561,11 +456,11 @@ START_TEST(demo_photos_match_numpy)
     if (!have_package()) return;
     parn_model_t *m = import_tiny();
     parn_face_detector *d = tiny_detector(m);
-    picture pics[6];
+    facetest_picture pics[6];
     for (int k = 0; k < 6; k++) {
         char rel[64];
         snprintf(rel, sizeof rel, "demo/sample%d.jpg", k + 1);
-        pics[k] = load_picture(package_file(rel));
+        pics[k] = facetest_load_picture(facetest_package_file(rel));
     }
     parn_face_box *b = malloc(CAP * sizeof *b);
     static const int sizes[] = {416, 608};
@@ -573,7 +468,7 @@ START_TEST(demo_photos_match_numpy)
         double worst_box = 0, worst_score = 0;
         int faces = 0;
         detect(d, &pics[0].img, sizes[s], THRESHOLD, b); /* the first run creates the primitives */
-        double t0 = now_ms();
+        double t0 = facetest_now_ms();
         for (int k = 0; k < 6; k++) {
             int n = detect(d, &pics[k].img, sizes[s], THRESHOLD, b);
             match_demo(sizes[s], k + 1, b, n, &worst_box, &worst_score);
@@ -581,7 +476,7 @@ START_TEST(demo_photos_match_numpy)
         }
         printf("demo photos at %d: %d faces as numpy, worst box difference %.2f px, score %.4f; "
                "detector (preprocess, network, decode, NMS) %.1f ms per 1920-px photo, %d threads\n",
-               sizes[s], faces, worst_box, worst_score, (now_ms() - t0) / 6, 2);
+               sizes[s], faces, worst_box, worst_score, (facetest_now_ms() - t0) / 6, 2);
     }
     free(b);
     for (int k = 0; k < 6; k++) parn_frame_free(&pics[k].frame);
@@ -596,7 +491,7 @@ START_TEST(input_sizes_come_and_go)
     if (!have_package()) return;
     parn_model_t *m = import_tiny();
     parn_face_detector *d = tiny_detector(m);
-    picture p = load_picture(package_file("demo/sample5.jpg"));
+    facetest_picture p = facetest_load_picture(facetest_package_file("demo/sample5.jpg"));
     parn_face_box *first = malloc(CAP * sizeof *first), *b = malloc(CAP * sizeof *b);
     int n = detect(d, &p.img, 416, THRESHOLD, first);
     ck_assert_int_eq(n, 5);
@@ -646,7 +541,7 @@ static void expect_same_as_square(parn_face_detector *d, const parn_rgb_image *i
     ck_assert_int_eq(na, nb);
     for (int i = 0; i < na; i++) {
         float x1 = fminf(b[i].x + b[i].w, (float)img->width), y1 = fminf(b[i].y + b[i].h, (float)img->height);
-        float diff = box_diff(&a[i], b[i].x, b[i].y, x1 - b[i].x, y1 - b[i].y);
+        float diff = facetest_box_diff(&a[i], b[i].x, b[i].y, x1 - b[i].x, y1 - b[i].y);
         ck_assert_msg(diff < 4.0f && a[i].score == b[i].score, "%dx%d face %d: (%.1f, %.1f, %.1f, %.1f) %.4f "
                       "vs square (%.1f, %.1f, %.1f, %.1f) %.4f", img->width, img->height, i, (double)a[i].x,
                       (double)a[i].y, (double)a[i].w, (double)a[i].h, (double)a[i].score, (double)b[i].x,
@@ -662,7 +557,7 @@ START_TEST(padding_goes_right_or_bottom)
     if (!have_package()) return;
     parn_model_t *m = import_tiny();
     parn_face_detector *d = tiny_detector(m);
-    picture p = load_picture(package_file("demo/sample3.jpg"));
+    facetest_picture p = facetest_load_picture(facetest_package_file("demo/sample3.jpg"));
     expect_same_as_square(d, &p.img); /* landscape: padded at the bottom */
     parn_rgb_image portrait = {p.img.data + 900 * 3, 800, p.img.height, p.img.stride};
     expect_same_as_square(d, &portrait); /* portrait: padded at the right */
@@ -674,13 +569,9 @@ END_TEST
 
 /* ---- face-api.js's own test picture (../shared/data/faceapi_ref, EXPECTED.md) ------------ */
 
-typedef struct expected_face {
-    float x, y, w, h, score;
-} expected_face;
-
 /* The paragraph of EXPECTED.md that starts "Tiny face detector, inputSize <size>": boxes
  * "(x, y, w, h) ~score" and its tolerances. Returns the count. */
-static int read_expected(const char *path, int size, expected_face *e, int cap, float *box_tol,
+static int read_expected(const char *path, int size, facetest_expected *e, int cap, float *box_tol,
                          float *score_tol)
 {
     FILE *f = fopen(path, "r");
@@ -699,7 +590,7 @@ static int read_expected(const char *path, int size, expected_face *e, int cap, 
         }
         if (line[0] != '(') break;
         for (char *p = line; (p = strchr(p, '(')) && n < cap; p++) {
-            expected_face *x = &e[n];
+            facetest_expected *x = &e[n];
             if (sscanf(p, "(%f, %f, %f, %f) ~%f", &x->x, &x->y, &x->w, &x->h, &x->score) == 5) n++;
         }
     }
@@ -708,58 +599,23 @@ static int read_expected(const char *path, int size, expected_face *e, int cap, 
     return n;
 }
 
-static float origin_distance(float x, float y)
-{
-    return hypotf(x, y);
-}
-
-static int by_origin_box(const void *a, const void *b)
-{
-    const parn_face_box *p = a, *q = b;
-    float da = origin_distance(p->x, p->y), db = origin_distance(q->x, q->y);
-    return (da > db) - (da < db);
-}
-
-static int by_origin_expected(const void *a, const void *b)
-{
-    const expected_face *p = a, *q = b;
-    float da = origin_distance(p->x, p->y), db = origin_distance(q->x, q->y);
-    return (da > db) - (da < db);
-}
-
 START_TEST(faceapi_test_picture)
 {
     char expected[1024], path[1024];
-    if (!ref_file("EXPECTED.md", expected, sizeof expected) || !ref_file("faces.jpg", path, sizeof path)) {
-        printf("note: no ../shared/data/faceapi_ref; skipped\n");
-        return;
-    }
-    if (!have_package()) return;
+    if (!facetest_faceapi_ref(expected, path, sizeof expected) || !have_package()) return;
     parn_model_t *m = import_tiny();
     parn_face_detector *d = tiny_detector(m);
-    picture pic = load_picture(path);
+    facetest_picture pic = facetest_load_picture(path);
     static const int sizes[] = {416, 320};
     for (int s = 0; s < 2; s++) {
-        expected_face e[8];
+        facetest_expected e[8];
         float tol, score_tol;
         int ne = read_expected(expected, sizes[s], e, 8, &tol, &score_tol);
         parn_face_box b[CAP];
         int n = detect(d, &pic.img, sizes[s], THRESHOLD, b);
-        ck_assert_msg(n == ne, "faces.jpg at %d: %d faces, expected %d", sizes[s], n, ne);
-        /* matched as face-api.js's tests do: both sorted by the top-left corner's distance to
-         * the origin, then compared pairwise */
-        qsort(b, (size_t)n, sizeof *b, by_origin_box);
-        qsort(e, (size_t)ne, sizeof *e, by_origin_expected);
-        for (int i = 0; i < n; i++) {
-            float diff = box_diff(&b[i], e[i].x, e[i].y, e[i].w, e[i].h);
-            printf("faces.jpg at %d: (%.1f, %.1f, %.1f, %.1f) %.3f, expected (%g, %g, %g, %g) ~%.2f: %.1f px\n",
-                   sizes[s], (double)b[i].x, (double)b[i].y, (double)b[i].w, (double)b[i].h,
-                   (double)b[i].score, (double)e[i].x, (double)e[i].y, (double)e[i].w,
-                   (double)e[i].h, (double)e[i].score, (double)diff);
-            ck_assert_msg(diff <= tol, "face %d is %.1f px off (tolerance %g)", i, (double)diff, (double)tol);
-            ck_assert_msg(fabsf(b[i].score - e[i].score) < score_tol, "face %d scores %.3f, expected %.2f",
-                          i, (double)b[i].score, (double)e[i].score);
-        }
+        char label[64];
+        snprintf(label, sizeof label, "faces.jpg at %d", sizes[s]);
+        facetest_match_sorted(label, b, n, e, ne, tol, score_tol);
     }
     parn_frame_free(&pic.frame);
     parn_face_detector_destroy(d);
@@ -772,7 +628,7 @@ END_TEST
 START_TEST(runner_misuse)
 {
     parn_face_detector *d = (parn_face_detector *)0x1;
-    parn_model_t *empty = empty_model();
+    parn_model_t *empty = facetest_empty_model();
     const parn_backend *be = parn_backend_cpu();
     ck_assert_int_eq(parn_face_detector_create(NULL, "tiny", be, optest_cpu(), &d), PARN_E_INVALID_ARG);
     ck_assert_int_eq(parn_face_detector_create(empty, NULL, be, optest_cpu(), &d), PARN_E_INVALID_ARG);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Models: create -> save -> load gives bit-identical outputs, seeds reproduce weights, the API
  * rejects misuse, and every way of breaking a model file is a clean error. */
-#include "common/optest.h"
+#include "common/modeltest.h"
 
 #include "backend/backend.h"
 #include "models/model.h"
@@ -383,10 +383,7 @@ END_TEST
  * default configuration of the network its names belong to. */
 START_TEST(plain_state_dict_loads_as_is)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/state_dict_fem.safetensors", getenv("PARN_FIXTURES"));
-    parn_model_t *m = NULL;
-    ck_assert_msg(parn_model_load(path, &m) == PARN_OK, "%s", parn_last_error(NULL));
+    parn_model_t *m = modeltest_load("state_dict_fem");
     ck_assert_int_eq(parn_model_has_network(m, "fem"), 1);
     ck_assert_int_eq(parn_model_has_network(m, "c3d"), 0);
     ck_assert_int_eq(m->fem.channels, 64);
@@ -406,9 +403,5 @@ int main(void)
     tcase_add_test(tc, corrupt_files_are_clean_errors);
     tcase_add_test(tc, plain_state_dict_loads_as_is);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

@@ -2,52 +2,14 @@
 /* C3D against its PyTorch reference (tests/reference/models/c3d.py): logits and the gradient
  * of every parameter and of the clip, both variants, eval and train mode, with and without the
  * FEM; dropout statistics; configuration JSON; and misuse. */
-#include "common/optest.h"
+#include "common/modeltest.h"
 
 #include "backend/backend.h"
-#include "io/safetensors.h"
-#include "models/model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define REL_TOL 1e-4
-
-static const char *fixture_path(const char *file)
-{
-    static char path[1024];
-    const char *dir = getenv("PARN_FIXTURES");
-    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/reference/fixtures", file);
-    return path;
-}
-
-static parn_model_t *load_model(const char *stem)
-{
-    char file[128];
-    snprintf(file, sizeof file, "model_%s.safetensors", stem);
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_load(fixture_path(file), &m);
-    ck_assert_msg(st == PARN_OK, "load %s: %s", file, parn_last_error(NULL));
-    return m;
-}
-
-static parn_st_file *open_io(const char *stem)
-{
-    char file[128];
-    snprintf(file, sizeof file, "model_%s_io.safetensors", stem);
-    parn_st_file *f = NULL;
-    ck_assert_msg(parn_st_open(fixture_path(file), &f) == PARN_OK, "%s: %s", file, parn_last_error(NULL));
-    return f;
-}
-
-static parn_tensor io_tensor(const parn_st_file *io, const char *name)
-{
-    parn_tensor t;
-    ck_assert_msg(parn_st_get(io, name, &t) == PARN_OK, "io fixture has no '%s'", name);
-    return t;
-}
 
 /* ---- one network on a graph, with its loss and gradients ------------------------------- */
 
@@ -60,15 +22,9 @@ typedef struct c3d_run {
 /* The loss sum(logits * dy) (+ l2 * dl2 with the FEM) as one scalar node. */
 static int loss_of(c3d_run *r, const parn_st_file *io, bool with_fem)
 {
-    parn_tensor dy = io_tensor(io, "dy.logits");
-    int dy_node = parn_graph_input(r->g, "dy", dy.ndim, dy.dims);
-    parn_graph_bind(r->g, dy_node, dy.data);
-    int loss = parn_reduce(r->g, parn_mul(r->g, r->logits, dy_node), 0x3, false, false);
+    int loss = modeltest_dot(r->g, r->logits, modeltest_io_input(r->g, io, NULL, "dy.logits"));
     if (!with_fem) return loss;
-    parn_tensor dl2 = io_tensor(io, "dy.l2");
-    int dl2_node = parn_graph_input(r->g, "dl2", 0, NULL);
-    parn_graph_bind(r->g, dl2_node, dl2.data);
-    return parn_add(r->g, loss, parn_mul(r->g, r->l2, dl2_node));
+    return parn_add(r->g, loss, parn_mul(r->g, r->l2, modeltest_io_input(r->g, io, NULL, "dy.l2")));
 }
 
 /* Builds C3D (and the FEM where the model has one) on the fixture's clip, with the backward
@@ -82,18 +38,15 @@ static void build_run(c3d_run *r, parn_model_t *m, const parn_st_file *io, bool 
     r->fem = parn_net_make(r->g, m, "fem.", training);
     parn_c3d_config c = m->c3d; /* shares the class names: never freed here */
     if (training) c.dropout = 0.0f;
-    parn_tensor clip = io_tensor(io, "in.clip");
-    r->clip = parn_graph_input(r->g, "clip", clip.ndim, clip.dims);
+    r->clip = modeltest_io_input(r->g, io, NULL, "in.clip");
     parn_graph_set_requires_grad(r->g, r->clip, true);
-    parn_graph_bind(r->g, r->clip, clip.data);
     r->logits = parn_c3d_build(&r->c3d, &c, r->clip, with_fem ? &r->fem : NULL, &m->fem,
                                with_fem ? &r->l2 : NULL);
     ck_assert_msg(r->logits >= 0, "build: %s", parn_graph_error(r->g));
     ck_assert_int_eq(with_fem, r->l2 >= 0);
     parn_graph_keep(r->g, r->logits);
     if (with_fem) parn_graph_keep(r->g, r->l2);
-    int loss = loss_of(r, io, with_fem);
-    ck_assert_msg(parn_graph_backward(r->g, loss, -1) == PARN_OK, "backward: %s", parn_last_error(NULL));
+    modeltest_backward(r->g, loss_of(r, io, with_fem), -1);
 }
 
 static void release_run(c3d_run *r)
@@ -103,19 +56,12 @@ static void release_run(c3d_run *r)
     parn_graph_destroy(r->g);
 }
 
+/* node against the io tensor name; what says which fixture and mode. */
 static void compare(const parn_graph *g, int node, const parn_st_file *io, const char *name,
                     const char *what)
 {
-    ck_assert_msg(node >= 0, "%s: no node for %s", what, name);
-    parn_tensor ref = io_tensor(io, name);
-    const parn_tensor *got = parn_graph_tensor(g, node);
-    ck_assert_msg(parn_tensor_same_dims(got, &ref), "%s: %s is %s", what, name, parn_tensor_shape_str(got));
-    int64_t n = parn_tensor_numel(&ref);
-    float *buf = malloc((size_t)(n ? n : 1) * sizeof(float));
-    ck_assert_int_eq(parn_graph_read(g, node, buf), PARN_OK);
-    double err = optest_rel_error(buf, ref.data, n);
-    free(buf);
-    ck_assert_msg(err < REL_TOL, "%s: %s differs from PyTorch: relative error %.3g", what, name, err);
+    parn_tensor ref = modeltest_io_tensor(io, NULL, name);
+    modeltest_expect_node(g, node, &ref, what, name);
 }
 
 /* Every trainable tensor's gradient; returns how many were compared. */
@@ -136,14 +82,6 @@ static int compare_parameter_grads(const c3d_run *r, const parn_model_t *m, cons
     return compared;
 }
 
-static int count_grads_in(const parn_st_file *io)
-{
-    int n = 0;
-    for (int i = 0; i < parn_st_count(io); i++)
-        n += strncmp(parn_st_name(io, i), "grad.", 5) == 0;
-    return n;
-}
-
 static int count_ops(parn_graph *g, parn_op_type op)
 {
     int n = 0;
@@ -155,26 +93,25 @@ static void check_against_pytorch(const char *stem, bool training)
 {
     char what[64];
     snprintf(what, sizeof what, "%s (%s)", stem, training ? "train" : "eval");
-    parn_model_t *m = load_model(stem);
-    parn_st_file *io = open_io(stem);
+    parn_model_t *m = modeltest_load(stem);
+    parn_st_file *io = modeltest_open_io(stem);
     c3d_run r;
     build_run(&r, m, io, training);
     /* Dropout is appended in train mode only: eval has none to copy through. */
     ck_assert_int_eq(count_ops(r.g, PARN_OP_DROPOUT), training ? 2 : 0);
-    parn_status st = parn_graph_run(r.g, parn_backend_cpu(), optest_cpu());
-    ck_assert_msg(st == PARN_OK, "%s: run: %s", what, parn_last_error(NULL));
+    modeltest_run(r.g);
     compare(r.g, r.logits, io, "out.logits", what);
     if (m->has[PARN_NET_FEM]) compare(r.g, r.l2, io, "out.l2", what);
     compare(r.g, parn_graph_grad(r.g, r.clip), io, "grad.clip", what);
     int compared = compare_parameter_grads(&r, m, io, what);
-    ck_assert_int_eq(compared + 1, count_grads_in(io)); /* every fixture gradient was checked */
+    ck_assert_int_eq(compared + 1, modeltest_count_prefixed(io, "grad.")); /* every fixture gradient was checked */
     release_run(&r);
     parn_st_close(io);
     parn_model_destroy(m);
 }
 
 /* Fixtures: the paper's variant, the original 8-conv C3D, and C3D with the FEM after block 2. */
-static const char *const stems[] = {"c3d", "c3d8", "c3d_fem"};
+static const char *const stems[] = {"model_c3d", "model_c3d8", "model_c3d_fem"};
 
 START_TEST(matches_pytorch)
 {
@@ -188,7 +125,7 @@ END_TEST
  * runs, and the dropout output is its input times the mask. */
 START_TEST(dropout_statistics)
 {
-    parn_model_t *m = load_model("c3d");
+    parn_model_t *m = modeltest_load("model_c3d");
     ck_assert_float_eq(m->c3d.dropout, 0.5f);
     parn_graph *g = parn_graph_create();
     parn_net net = parn_net_make(g, m, "c3d.", true);
@@ -297,11 +234,11 @@ START_TEST(json_round_trip)
     parn_c3d_config_free(&c);
     cJSON_Delete(empty);
 
-    parn_model_t *m = load_model("c3d8");
+    parn_model_t *m = modeltest_load("model_c3d8");
     ck_assert_int_eq(m->c3d.variant, 8);
     round_trip(&m->c3d);
     parn_model_destroy(m);
-    m = load_model("c3d");
+    m = modeltest_load("model_c3d");
     ck_assert_str_eq(m->c3d.class_names[3], "fall");
     round_trip(&m->c3d);
     parn_model_destroy(m);
@@ -361,19 +298,6 @@ END_TEST
 
 /* ---- the flatten size at the default clip, from fresh models ------------------------------ */
 
-static parn_model_t *create_c3d(const char *config)
-{
-    parn_options_t *o = NULL;
-    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
-    parn_options_set_string(o, PARN_OPT_NETWORKS, "c3d");
-    parn_options_set_string(o, PARN_OPT_MODEL_CONFIG, config);
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_create(o, &m);
-    parn_options_destroy(o);
-    ck_assert_msg(st == PARN_OK, "create %s: %s", config, parn_last_error(NULL));
-    return m;
-}
-
 static void expect_dims(const parn_model_t *m, const char *name, int64_t d0, int64_t d1)
 {
     int i = parn_model_find(m, name);
@@ -385,18 +309,18 @@ static void expect_dims(const parn_model_t *m, const char *name, int64_t d0, int
 START_TEST(flatten_size_follows_the_clip)
 {
     /* The paper's network at 16 x 112 x 112: 256 x 1 x 3 x 3 = 2304 into fc6. */
-    parn_model_t *m = create_c3d("{\"c3d\": {}}");
+    parn_model_t *m = modeltest_create("c3d", "{\"c3d\": {}}");
     expect_dims(m, "c3d.fc6.weight", 2048, 2304);
     expect_dims(m, "c3d.conv5.weight", 256, 256);
     expect_dims(m, "c3d.fc8.weight", 101, 2048);
     parn_model_destroy(m);
     /* The original (narrowed 64x to stay light): 8 x 1 x 4 x 4 with pool5's padding. */
-    m = create_c3d("{\"c3d\": {\"variant\": 8, \"base\": 1, \"fc\": 8}}");
+    m = modeltest_create("c3d", "{\"c3d\": {\"variant\": 8, \"base\": 1, \"fc\": 8}}");
     expect_dims(m, "c3d.fc6.weight", 8, 8 * 4 * 4);
     expect_dims(m, "c3d.conv5b.weight", 8, 8);
     parn_model_destroy(m);
     /* 40 frames x 71: 4 x 2 x 2 x 2. */
-    m = create_c3d("{\"c3d\": {\"base\": 1, \"fc\": 8, \"frames\": 40, \"crop\": 71}}");
+    m = modeltest_create("c3d", "{\"c3d\": {\"base\": 1, \"fc\": 8, \"frames\": 40, \"crop\": 71}}");
     expect_dims(m, "c3d.fc6.weight", 8, 4 * 2 * 2 * 2);
     parn_model_destroy(m);
 }
@@ -427,7 +351,7 @@ static void expect_build_failure(parn_model_t *m, const parn_c3d_config *c, cons
 
 START_TEST(builder_misuse_is_an_error)
 {
-    parn_model_t *m = load_model("c3d");
+    parn_model_t *m = modeltest_load("model_c3d");
     const parn_c3d_config *c = &m->c3d;
     int64_t ok[] = {2, 3, 17, 33, 33};
     expect_build_failure(m, c, (int64_t[]){2, 3, 16, 33, 33}, 5, PARN_E_SHAPE, "c3d: clip");
@@ -474,7 +398,7 @@ END_TEST
 /* The FEM hook checks its channels, its config and its graph. */
 START_TEST(fem_misuse_is_an_error)
 {
-    parn_model_t *m = load_model("c3d_fem");
+    parn_model_t *m = modeltest_load("model_c3d_fem");
     int64_t dims[] = {1, 3, m->c3d.frames, m->c3d.crop, m->c3d.crop};
     parn_fem_config fc = m->fem;
     parn_c3d_config cc = m->c3d;

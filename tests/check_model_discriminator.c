@@ -2,78 +2,13 @@
 /* The STC discriminator against its PyTorch reference (tests/reference/models/discriminator.py):
  * outputs, every parameter gradient, the input gradient and the running statistics, in train
  * and eval mode; configuration JSON; and misuse. */
-#include "common/optest.h"
-
-#include "backend/backend.h"
-#include "io/safetensors.h"
-#include "models/model.h"
+#include "common/modeltest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PREFIX "discriminator."
-#define REL_TOL 1e-4
-
-static const char *fixture_path(const char *name)
-{
-    static char path[1024];
-    const char *dir = getenv("PARN_FIXTURES");
-    snprintf(path, sizeof path, "%s/%s.safetensors", dir ? dir : "tests/reference/fixtures", name);
-    return path;
-}
-
-static parn_model_t *load_model(const char *name)
-{
-    parn_model_t *m = NULL;
-    ck_assert_msg(parn_model_load(fixture_path(name), &m) == PARN_OK, "%s", parn_last_error(NULL));
-    return m;
-}
-
-static parn_tensor io_tensor(const parn_st_file *io, const char *tag, const char *what)
-{
-    char key[200];
-    parn_tensor t;
-    snprintf(key, sizeof key, "%s.%s", tag, what);
-    ck_assert_msg(parn_st_get(io, key, &t) == PARN_OK, "fixture has no '%s'", key);
-    return t;
-}
-
-/* A graph input bound to a fixture tensor. */
-static int io_input(parn_graph *g, const parn_st_file *io, const char *tag, const char *what)
-{
-    parn_tensor t = io_tensor(io, tag, what);
-    int x = parn_graph_input(g, what, t.ndim, t.dims);
-    parn_graph_bind(g, x, t.data);
-    return x;
-}
-
-/* sum(a * b) as a scalar node. */
-static int dot(parn_graph *g, int a, int b)
-{
-    int nd = parn_graph_tensor(g, a)->ndim;
-    return parn_reduce(g, parn_mul(g, a, b), (1u << nd) - 1, false, false);
-}
-
-static void expect_close(const float *got, const parn_tensor *want, const char *tag, const char *what)
-{
-    double err = optest_rel_error(got, want->data, parn_tensor_numel(want));
-    ck_assert_msg(err < REL_TOL, "%s: %s differs from PyTorch: relative error %.3g", tag, what, err);
-}
-
-static void compare_node(parn_graph *g, int node, const parn_st_file *io, const char *tag,
-                         const char *what)
-{
-    parn_tensor want = io_tensor(io, tag, what);
-    ck_assert_msg(node >= 0, "%s: no node for %s", tag, what);
-    ck_assert_msg(parn_tensor_same_dims(parn_graph_tensor(g, node), &want), "%s: %s is %s", tag,
-                  what, parn_tensor_shape_str(parn_graph_tensor(g, node)));
-    int64_t n = parn_tensor_numel(&want);
-    float *buf = malloc((size_t)n * sizeof *buf);
-    ck_assert_int_eq(parn_graph_read(g, node, buf), PARN_OK);
-    expect_close(buf, &want, tag, what);
-    free(buf);
-}
 
 /* Every trainable tensor of the net: its gradient; while training, every running statistic
  * (updated in place by the run). Returns the number of gradients compared. */
@@ -89,53 +24,44 @@ static int compare_tensors(parn_graph *g, const parn_net *net, const parn_st_fil
         if (strncmp(leaf, "running_", 8) == 0) {
             if (!net->training) continue;
             snprintf(what, sizeof what, "running.%s", name);
-            parn_tensor want = io_tensor(io, tag, what);
-            expect_close(m->tensors[i].t.data, &want, tag, what);
+            parn_tensor want = modeltest_io_tensor(io, tag, what);
+            modeltest_expect_close(m->tensors[i].t.data, &want, tag, what);
             continue;
         }
         snprintf(what, sizeof what, "grad.%s", name);
-        compare_node(g, parn_graph_grad(g, net->node_of[i]), io, tag, what);
+        modeltest_compare_io(g, parn_graph_grad(g, net->node_of[i]), io, tag, what);
         grads++;
     }
     return grads;
-}
-
-static int count_prefixed(const parn_st_file *io, const char *prefix)
-{
-    int n = 0;
-    for (int i = 0; i < parn_st_count(io); i++) n += strncmp(parn_st_name(io, i), prefix, strlen(prefix)) == 0;
-    return n;
 }
 
 /* _i = 0: train mode (batch statistics), 1: eval mode (running statistics). */
 START_TEST(matches_pytorch)
 {
     const char *tag = _i == 0 ? "train" : "eval";
-    parn_model_t *m = load_model("model_discriminator");
-    parn_st_file *io = NULL;
-    ck_assert_int_eq(parn_st_open(fixture_path("model_discriminator_io"), &io), PARN_OK);
+    parn_model_t *m = modeltest_load("model_discriminator");
+    parn_st_file *io = modeltest_open_io("model_discriminator");
     parn_graph *g = parn_graph_create();
     parn_net net = parn_net_make(g, m, PREFIX, _i == 0);
 
-    int crops = io_input(g, io, tag, "in.crops");
+    int crops = modeltest_io_input(g, io, tag, "in.crops");
     parn_graph_set_requires_grad(g, crops, true);
     int patch = -1, logit = parn_discriminator_build(&net, &m->discriminator, crops, &patch);
     ck_assert_msg(logit >= 0 && patch >= 0, "build: %s", parn_graph_error(g));
     parn_graph_keep(g, patch);
     parn_graph_keep(g, logit);
-    int loss = parn_add(g, dot(g, patch, io_input(g, io, tag, "dy.patch")),
-                        dot(g, logit, io_input(g, io, tag, "dy.logit")));
-    ck_assert_msg(parn_graph_backward(g, loss, -1) == PARN_OK, "backward: %s", parn_last_error(NULL));
-    ck_assert_msg(parn_graph_run(g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "run: %s",
-                  parn_last_error(NULL));
+    int loss = parn_add(g, modeltest_dot(g, patch, modeltest_io_input(g, io, tag, "dy.patch")),
+                        modeltest_dot(g, logit, modeltest_io_input(g, io, tag, "dy.logit")));
+    modeltest_backward(g, loss, -1);
+    modeltest_run(g);
 
-    compare_node(g, patch, io, tag, "out.patch");
-    compare_node(g, logit, io, tag, "out.logit");
-    compare_node(g, parn_graph_grad(g, crops), io, tag, "grad.crops");
+    modeltest_compare_io(g, patch, io, tag, "out.patch");
+    modeltest_compare_io(g, logit, io, tag, "out.logit");
+    modeltest_compare_io(g, parn_graph_grad(g, crops), io, tag, "grad.crops");
     char grad_prefix[32];
     snprintf(grad_prefix, sizeof grad_prefix, "%s.grad.", tag);
     int grads = compare_tensors(g, &net, io, tag);
-    ck_assert_int_eq(grads + 1, count_prefixed(io, grad_prefix)); /* + the crops */
+    ck_assert_int_eq(grads + 1, modeltest_count_prefixed(io, grad_prefix)); /* + the crops */
 
     parn_net_release(&net);
     parn_graph_destroy(g);
@@ -148,14 +74,7 @@ END_TEST
  * and checks the dims of both outputs; runs it forward when run is set. */
 static void check_dims(const char *config, int64_t n, int64_t patch_side, bool run)
 {
-    parn_options_t *o = NULL;
-    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
-    parn_options_set_string(o, PARN_OPT_NETWORKS, "discriminator");
-    parn_options_set_string(o, PARN_OPT_MODEL_CONFIG, config);
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_create(o, &m);
-    parn_options_destroy(o);
-    ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
+    parn_model_t *m = modeltest_create("discriminator", config);
     const parn_discriminator_config *c = &m->discriminator;
     parn_graph *g = parn_graph_create();
     parn_net net = parn_net_make(g, m, PREFIX, false);
@@ -179,8 +98,7 @@ static void check_dims(const char *config, int64_t n, int64_t patch_side, bool r
         parn_graph_bind(g, x, data);
         parn_graph_keep(g, patch);
         parn_graph_keep(g, logit);
-        ck_assert_msg(parn_graph_run(g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "%s",
-                      parn_last_error(NULL));
+        modeltest_run(g);
         ck_assert_int_eq(parn_graph_read(g, logit, out), PARN_OK);
         free(data);
     }
@@ -272,7 +190,7 @@ static void expect_build_failure(parn_model_t *m, const parn_discriminator_confi
 
 START_TEST(bad_inputs_are_graph_errors)
 {
-    parn_model_t *m = load_model("model_discriminator");
+    parn_model_t *m = modeltest_load("model_discriminator");
     const parn_discriminator_config *c = &m->discriminator; /* 3 x 4 x 32 x 32 */
     expect_build_failure(m, c, 5, (int64_t[]){2, 1, 4, 32, 32}, PARN_E_SHAPE, "discriminator");
     expect_build_failure(m, c, 5, (int64_t[]){2, 3, 5, 32, 32}, PARN_E_SHAPE, "discriminator");

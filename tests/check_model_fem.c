@@ -2,64 +2,13 @@
 /* The feature enhancement module against its PyTorch reference (tests/reference/models/fem.py):
  * the recalibrated features, the L2 term, every parameter gradient and the feature gradient, on
  * 5-D and 4-D features with odd and even spatial kernels; configuration JSON; and misuse. */
-#include "common/optest.h"
-
-#include "backend/backend.h"
-#include "io/safetensors.h"
-#include "models/model.h"
+#include "common/modeltest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PREFIX "fem."
-#define REL_TOL 1e-4
-
-static const char *fixture_path(const char *name)
-{
-    static char path[1024];
-    const char *dir = getenv("PARN_FIXTURES");
-    snprintf(path, sizeof path, "%s/%s.safetensors", dir ? dir : "tests/reference/fixtures", name);
-    return path;
-}
-
-static parn_model_t *load_model(const char *name)
-{
-    parn_model_t *m = NULL;
-    ck_assert_msg(parn_model_load(fixture_path(name), &m) == PARN_OK, "%s", parn_last_error(NULL));
-    return m;
-}
-
-static parn_tensor io_tensor(const parn_st_file *io, const char *tag, const char *what)
-{
-    char key[200];
-    parn_tensor t;
-    snprintf(key, sizeof key, "%s.%s", tag, what);
-    ck_assert_msg(parn_st_get(io, key, &t) == PARN_OK, "fixture has no '%s'", key);
-    return t;
-}
-
-static void compare_node(parn_graph *g, int node, const parn_st_file *io, const char *tag,
-                         const char *what)
-{
-    parn_tensor want = io_tensor(io, tag, what);
-    ck_assert_msg(node >= 0, "%s: no node for %s", tag, what);
-    ck_assert_msg(parn_tensor_same_dims(parn_graph_tensor(g, node), &want), "%s: %s is %s", tag,
-                  what, parn_tensor_shape_str(parn_graph_tensor(g, node)));
-    int64_t n = parn_tensor_numel(&want);
-    float *buf = malloc((size_t)(n ? n : 1) * sizeof *buf);
-    ck_assert_int_eq(parn_graph_read(g, node, buf), PARN_OK);
-    double err = optest_rel_error(buf, want.data, n);
-    ck_assert_msg(err < REL_TOL, "%s: %s differs from PyTorch: relative error %.3g", tag, what, err);
-    free(buf);
-}
-
-static int count_prefixed(const parn_st_file *io, const char *prefix)
-{
-    int n = 0;
-    for (int i = 0; i < parn_st_count(io); i++) n += strncmp(parn_st_name(io, i), prefix, strlen(prefix)) == 0;
-    return n;
-}
 
 /* The fixture cases: model file, case index in its io file. */
 static const struct {
@@ -76,17 +25,12 @@ static const struct {
 START_TEST(matches_pytorch)
 {
     const char *tag = cases[_i / 2].tag;
-    char io_name[64];
-    snprintf(io_name, sizeof io_name, "%s_io", cases[_i / 2].model);
-    parn_model_t *m = load_model(cases[_i / 2].model);
-    parn_st_file *io = NULL;
-    ck_assert_int_eq(parn_st_open(fixture_path(io_name), &io), PARN_OK);
+    parn_model_t *m = modeltest_load(cases[_i / 2].model);
+    parn_st_file *io = modeltest_open_io(cases[_i / 2].model);
     parn_graph *g = parn_graph_create();
     parn_net net = parn_net_make(g, m, PREFIX, _i % 2 == 0);
 
-    parn_tensor x = io_tensor(io, tag, "in.features"), dy = io_tensor(io, tag, "dy.y");
-    int features = parn_graph_input(g, "features", x.ndim, x.dims);
-    parn_graph_bind(g, features, x.data);
+    int features = modeltest_io_input(g, io, tag, "in.features");
     parn_graph_set_requires_grad(g, features, true);
     int l2 = -1, y = parn_fem_build(&net, &m->fem, features, &l2);
     ck_assert_msg(y >= 0 && l2 >= 0, "build: %s", parn_graph_error(g));
@@ -94,28 +38,25 @@ START_TEST(matches_pytorch)
     parn_graph_keep(g, y);
     parn_graph_keep(g, l2);
     /* loss = sum(y * dy) + l2 * dl2 */
-    int dy_node = parn_graph_input(g, "dy", dy.ndim, dy.dims);
-    parn_graph_bind(g, dy_node, dy.data);
-    int dot = parn_reduce(g, parn_mul(g, y, dy_node), (1u << dy.ndim) - 1, false, false);
-    float dl2 = io_tensor(io, tag, "dy.l2").data[0];
+    int dot = modeltest_dot(g, y, modeltest_io_input(g, io, tag, "dy.y"));
+    float dl2 = modeltest_io_tensor(io, tag, "dy.l2").data[0];
     int loss = parn_add(g, dot, parn_affine(g, l2, dl2, 0.0f));
-    ck_assert_msg(parn_graph_backward(g, loss, -1) == PARN_OK, "backward: %s", parn_last_error(NULL));
-    ck_assert_msg(parn_graph_run(g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "run: %s",
-                  parn_last_error(NULL));
+    modeltest_backward(g, loss, -1);
+    modeltest_run(g);
 
-    compare_node(g, y, io, tag, "out.y");
-    compare_node(g, l2, io, tag, "out.l2");
-    compare_node(g, parn_graph_grad(g, features), io, tag, "grad.features");
+    modeltest_compare_io(g, y, io, tag, "out.y");
+    modeltest_compare_io(g, l2, io, tag, "out.l2");
+    modeltest_compare_io(g, parn_graph_grad(g, features), io, tag, "grad.features");
     int grads = 0;
     for (int i = 0; i < m->n_tensors; i++) {
         char what[160];
         snprintf(what, sizeof what, "grad.%s", m->tensors[i].name + strlen(PREFIX));
-        compare_node(g, parn_graph_grad(g, net.node_of[i]), io, tag, what);
+        modeltest_compare_io(g, parn_graph_grad(g, net.node_of[i]), io, tag, what);
         grads++;
     }
     char grad_prefix[32];
     snprintf(grad_prefix, sizeof grad_prefix, "%s.grad.", tag);
-    ck_assert_int_eq(grads + 1, count_prefixed(io, grad_prefix)); /* + the features */
+    ck_assert_int_eq(grads + 1, modeltest_count_prefixed(io, grad_prefix)); /* + the features */
 
     parn_net_release(&net);
     parn_graph_destroy(g);
@@ -128,13 +69,7 @@ END_TEST
  * the L2 term, with and without the L2 output, on 5-D and 4-D features. */
 START_TEST(default_configuration_builds)
 {
-    parn_options_t *o = NULL;
-    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
-    parn_options_set_string(o, PARN_OPT_NETWORKS, "fem");
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_create(o, &m);
-    parn_options_destroy(o);
-    ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
+    parn_model_t *m = modeltest_create("fem", NULL);
     ck_assert_int_eq(m->fem.channels, 64);
     static const int64_t shapes[][5] = {{1, 64, 16, 56, 56}, {3, 64, 28, 28}};
     for (int k = 0; k < 2; k++) {
@@ -223,7 +158,7 @@ static void expect_build_failure(parn_model_t *m, const parn_fem_config *c, int 
 
 START_TEST(bad_inputs_are_graph_errors)
 {
-    parn_model_t *m = load_model("model_fem");
+    parn_model_t *m = modeltest_load("model_fem");
     const parn_fem_config *c = &m->fem; /* 16 channels */
     expect_build_failure(m, c, 5, (int64_t[]){2, 8, 4, 8, 8}, PARN_E_SHAPE, "fem");
     expect_build_failure(m, c, 3, (int64_t[]){2, 16, 8}, PARN_E_SHAPE, "fem");

@@ -2,18 +2,13 @@
 /* The MS-GAN generator against its PyTorch reference (tests/reference/models/generator.py):
  * outputs, every parameter and input gradient, running statistics, in train and eval mode;
  * rebuilding, shape misuse, and the configuration's JSON round trip and validation. */
-#include "common/optest.h"
-
-#include "backend/backend.h"
-#include "io/safetensors.h"
-#include "models/model.h"
+#include "common/modeltest.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REL_TOL 1e-4
 #define PREFIX "generator."
 #define N_INPUTS 4
 
@@ -33,30 +28,11 @@ static const variant variants[] = {
 };
 #define N_VARIANTS (int)(sizeof variants / sizeof variants[0])
 
-static const char *fixture(const char *stem, const char *suffix)
-{
-    static char path[2][1024];
-    static int next;
-    char *p = path[next++ % 2];
-    const char *dir = getenv("PARN_FIXTURES");
-    snprintf(p, sizeof path[0], "%s/%s%s.safetensors", dir ? dir : "tests/reference/fixtures", stem, suffix);
-    return p;
-}
-
 static parn_model_t *load_model(const char *stem)
 {
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_load(fixture(stem, ""), &m);
-    ck_assert_msg(st == PARN_OK, "load %s: %s", stem, parn_last_error(NULL));
+    parn_model_t *m = modeltest_load(stem);
     ck_assert(m->has[PARN_NET_GENERATOR]);
     return m;
-}
-
-static parn_st_file *open_io(const char *stem)
-{
-    parn_st_file *f = NULL;
-    ck_assert_msg(parn_st_open(fixture(stem, "_io"), &f) == PARN_OK, "%s", parn_last_error(NULL));
-    return f;
 }
 
 static bool io_get(const parn_st_file *io, const char *tag, const char *what, const char *name,
@@ -83,9 +59,8 @@ static gen_graph build(parn_model_t *m, const parn_st_file *io, const char *tag,
         parn_tensor t;
         r.in[k] = -1;
         if (!io_get(io, tag, "in", input_names[k], &t)) continue;
-        r.in[k] = parn_graph_input(r.g, input_names[k], t.ndim, t.dims);
+        r.in[k] = modeltest_input(r.g, input_names[k], &t);
         parn_graph_set_requires_grad(r.g, r.in[k], true);
-        parn_graph_bind(r.g, r.in[k], t.data);
     }
     r.y = parn_generator_build(&r.net, &m->generator, r.in[0], r.in[1], r.in[2], r.in[3]);
     ck_assert_msg(r.y >= 0, "build: %s", parn_graph_error(r.g));
@@ -97,37 +72,6 @@ static void release(gen_graph *r)
 {
     parn_net_release(&r->net);
     parn_graph_destroy(r->g);
-}
-
-static void run(gen_graph *r)
-{
-    ck_assert_msg(parn_graph_run(r->g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "run: %s",
-                  parn_last_error(NULL));
-}
-
-static float *read_node(parn_graph *g, int node)
-{
-    int64_t n = parn_tensor_numel(parn_graph_tensor(g, node));
-    float *buf = malloc((size_t)n * sizeof *buf);
-    ck_assert_int_eq(parn_graph_read(g, node, buf), PARN_OK);
-    return buf;
-}
-
-static void compare(const char *what, const float *got, const parn_tensor *got_dims,
-                    const parn_tensor *ref)
-{
-    ck_assert_msg(parn_tensor_same_dims(got_dims, ref), "%s is %s, PyTorch %s", what,
-                  parn_tensor_shape_str(got_dims), parn_tensor_shape_str(ref));
-    double err = optest_rel_error(got, ref->data, parn_tensor_numel(ref));
-    ck_assert_msg(err < REL_TOL, "%s differs from PyTorch: relative error %.3g", what, err);
-}
-
-static void compare_node(gen_graph *r, int node, const char *what, const parn_tensor *ref)
-{
-    ck_assert_msg(node >= 0, "%s: no node", what);
-    float *got = read_node(r->g, node);
-    compare(what, got, parn_graph_tensor(r->g, node), ref);
-    free(got);
 }
 
 static bool is_running_stat(const char *name)
@@ -143,7 +87,7 @@ static void compare_gradients(gen_graph *r, parn_model_t *m, const parn_st_file 
     for (int k = 0; k < N_INPUTS; k++) {
         if (r->in[k] < 0) continue;
         ck_assert(io_get(io, tag, "grad", input_names[k], &ref));
-        compare_node(r, parn_graph_grad(r->g, r->in[k]), input_names[k], &ref);
+        modeltest_expect_node(r->g, parn_graph_grad(r->g, r->in[k]), &ref, NULL, input_names[k]);
     }
     int checked = 0, trainable = 0;
     for (int i = 0; i < m->n_tensors; i++) {
@@ -156,7 +100,7 @@ static void compare_gradients(gen_graph *r, parn_model_t *m, const parn_st_file 
         ck_assert_msg(io_get(io, tag, "grad", local, &ref), "no PyTorch gradient for %s", name);
         char what[160];
         snprintf(what, sizeof what, "grad of %s", name);
-        compare_node(r, parn_graph_grad(r->g, r->net.node_of[i]), what, &ref);
+        modeltest_expect_node(r->g, parn_graph_grad(r->g, r->net.node_of[i]), &ref, NULL, what);
         checked++;
     }
     ck_assert_int_gt(checked, 0);
@@ -172,7 +116,7 @@ static void compare_running_stats(parn_model_t *m, const parn_st_file *io, const
         if (!is_running_stat(name) || strncmp(name, PREFIX, strlen(PREFIX)) != 0) continue;
         parn_tensor ref;
         ck_assert_msg(io_get(io, tag, "running", name + strlen(PREFIX), &ref), "no %s", name);
-        compare(name, m->tensors[i].t.data, &m->tensors[i].t, &ref);
+        modeltest_expect_tensor(&m->tensors[i].t, &ref, NULL, name);
         checked++;
     }
     ck_assert_int_gt(checked, 0);
@@ -182,15 +126,13 @@ START_TEST(matches_pytorch)
 {
     const variant *v = &variants[_i];
     parn_model_t *m = load_model(v->stem);
-    parn_st_file *io = open_io(v->stem);
+    parn_st_file *io = modeltest_open_io(v->stem);
     gen_graph r = build(m, io, v->tag, v->training);
     parn_tensor out, dy;
     ck_assert(io_get(io, v->tag, "out", NULL, &out) && io_get(io, v->tag, "dy", NULL, &dy));
-    int dy_node = parn_graph_input(r.g, "dy", dy.ndim, dy.dims);
-    parn_graph_bind(r.g, dy_node, dy.data);
-    ck_assert_msg(parn_graph_backward(r.g, r.y, dy_node) == PARN_OK, "backward: %s", parn_last_error(NULL));
-    run(&r);
-    compare_node(&r, r.y, "output", &out);
+    modeltest_backward(r.g, r.y, modeltest_input(r.g, "dy", &dy));
+    modeltest_run(r.g);
+    modeltest_expect_node(r.g, r.y, &out, NULL, "output");
     compare_gradients(&r, m, io, v->tag);
     if (v->training) compare_running_stats(m, io, v->tag);
     release(&r);
@@ -203,11 +145,11 @@ END_TEST
 START_TEST(rebuild_is_identical)
 {
     parn_model_t *m = load_model("model_generator");
-    parn_st_file *io = open_io("model_generator");
+    parn_st_file *io = modeltest_open_io("model_generator");
     gen_graph a = build(m, io, "eval", false), b = build(m, io, "eval", false);
-    run(&a);
-    run(&b);
-    float *ya = read_node(a.g, a.y), *yb = read_node(b.g, b.y);
+    modeltest_run(a.g);
+    modeltest_run(b.g);
+    float *ya = modeltest_read(a.g, a.y), *yb = modeltest_read(b.g, b.y);
     int64_t n = parn_tensor_numel(parn_graph_tensor(a.g, a.y));
     ck_assert_int_eq(memcmp(ya, yb, (size_t)n * sizeof *ya), 0);
 
@@ -219,8 +161,8 @@ START_TEST(rebuild_is_identical)
     for (int i = 0; i < parn_graph_size(a.g); i++) params2 += parn_graph_node(a.g, i)->op == PARN_OP_PARAM;
     ck_assert_int_eq(params2, params);
     parn_graph_keep(a.g, y2);
-    run(&a);
-    float *y2d = read_node(a.g, y2);
+    modeltest_run(a.g);
+    float *y2d = modeltest_read(a.g, y2);
     ck_assert_int_eq(memcmp(ya, y2d, (size_t)n * sizeof *ya), 0);
     free(ya);
     free(yb);
@@ -231,18 +173,6 @@ START_TEST(rebuild_is_identical)
     parn_model_destroy(m);
 }
 END_TEST
-
-static parn_model_t *create_default(void)
-{
-    parn_options_t *o = NULL;
-    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
-    parn_options_set_string(o, PARN_OPT_NETWORKS, "generator");
-    parn_model_t *m = NULL;
-    parn_status st = parn_model_create(o, &m);
-    parn_options_destroy(o);
-    ck_assert_msg(st == PARN_OK, "create: %s", parn_last_error(NULL));
-    return m;
-}
 
 static int input(parn_graph *g, const char *name, int64_t n, int64_t c, int64_t h, int64_t w)
 {
@@ -262,7 +192,7 @@ static void expect_failure(parn_graph *g, int y, parn_status st, const char *nee
 /* The default configuration builds and runs at 128 x 128; wrong sizes are shape errors. */
 START_TEST(default_config_and_bad_shapes)
 {
-    parn_model_t *m = create_default();
+    parn_model_t *m = modeltest_create("generator", NULL);
     const parn_generator_config *c = &m->generator;
     ck_assert_int_eq(c->size, 128);
     ck_assert_int_eq(c->noise_dim, 128);
@@ -282,11 +212,11 @@ START_TEST(default_config_and_bad_shapes)
     int y = parn_generator_build(&net, c, masked, mask, prev, noise);
     ck_assert_msg(y >= 0, "%s", parn_graph_error(g));
     parn_graph_keep(g, y);
-    ck_assert_msg(parn_graph_run(g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "%s", parn_last_error(NULL));
+    modeltest_run(g);
     const parn_tensor *t = parn_graph_tensor(g, y);
     ck_assert_int_eq(t->ndim, 4);
     ck_assert(t->dims[0] == 1 && t->dims[1] == 3 && t->dims[2] == 128 && t->dims[3] == 128);
-    float *out = read_node(g, y);
+    float *out = modeltest_read(g, y);
     for (int i = 0; i < 3 * 128 * 128; i++) ck_assert(out[i] > 0.0f && out[i] < 1.0f);
     free(out);
 
@@ -443,9 +373,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return optest_main(suite());
 }

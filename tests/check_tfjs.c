@@ -4,7 +4,7 @@
  * every stored type on hand-made files, and corrupt or truncated manifests and files, which
  * must be errors with a message, never crashes. The package comes from $PARN_FACEAPI_DIR
  * (default /tmp/npm/package); tests that need it print a note and pass when it is absent. */
-#include <check.h>
+#include "common/facetest.h"
 
 #include "io/tfjs.h"
 
@@ -13,36 +13,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- files ----------------------------------------------------------------------------------- */
 
-static const char *model_dir(void)
-{
-    static char dir[1024];
-    const char *p = getenv("PARN_FACEAPI_DIR");
-    snprintf(dir, sizeof dir, "%s/model", p && *p ? p : "/tmp/npm/package");
-    return dir;
-}
-
+/* A file of the package's model folder. */
 static const char *model_file(const char *name)
 {
-    static char path[2][1200];
-    static int turn;
-    char *p = path[turn++ % 2];
-    snprintf(p, sizeof path[0], "%s/%s", model_dir(), name);
-    return p;
+    char rel[256];
+    snprintf(rel, sizeof rel, "model/%s", name);
+    return facetest_package_file(rel);
 }
 
 #define TINY "tiny_face_detector_model"
 
 static bool have_package(void)
 {
-    struct stat st;
-    if (stat(model_file(TINY "-weights_manifest.json"), &st) == 0) return true;
-    printf("note: no face-api package at %s (set PARN_FACEAPI_DIR); skipped\n", model_dir());
-    return false;
+    return facetest_have_package("model/" TINY "-weights_manifest.json", NULL);
 }
 
 /* A scratch folder under /tmp, removed with its files by rm_scratch. */
@@ -520,9 +507,5 @@ int main(void)
     tcase_add_test(tc, cut_and_flipped_files_never_crash);
     tcase_add_test(tc, allocation_failures_are_clean);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return optest_main(s);
 }

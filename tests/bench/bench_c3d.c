@@ -3,23 +3,11 @@
  * Usage: bench_c3d [--threads T] [--batch B] [--iters N] [--classes K] */
 #include "backend/backend.h"
 
+#include "bench_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 typedef struct params {
     float *data[32];
@@ -29,10 +17,7 @@ typedef struct params {
 static int param(parn_graph *g, params *p, int ndim, const int64_t *dims, float scale)
 {
     int id = parn_graph_param(g, "p", ndim, dims);
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= dims[i];
-    float *d = malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) d[i] = scale * ((float)rand() / RAND_MAX - 0.5f);
+    float *d = bench_random(bench_numel(ndim, dims), scale, 0.5f);
     parn_graph_bind(g, id, d);
     p->data[p->n++] = d;
     return id;
@@ -83,10 +68,7 @@ int main(int argc, char **argv)
     y = fc(g, &p, y, 2048, 2048, 1);
     y = parn_softmax(g, fc(g, &p, y, 2048, classes, 0), 1, false);
     parn_graph_keep(g, y);
-    int64_t n = 1;
-    for (int i = 0; i < 5; i++) n *= in_dims[i];
-    float *clip = malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) clip[i] = (float)rand() / RAND_MAX;
+    float *clip = bench_random(bench_numel(5, in_dims), 1.0f, 0.0f);
     parn_graph_bind(g, x, clip);
 
     parn_backend_ctx *ctx;
@@ -95,22 +77,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_c3d: %s\n", parn_graph_status(g) ? parn_graph_error(g) : parn_last_error(NULL));
         return 1;
     }
-    double *ms = malloc((size_t)iters * sizeof(double));
-    for (int i = -2; i < iters; i++) { /* two warm-up runs create and cache the primitives */
-        double t0 = now_ms();
-        if (parn_graph_run(g, be, ctx) != PARN_OK) {
-            fprintf(stderr, "bench_c3d: %s\n", parn_last_error(NULL));
-            return 1;
-        }
-        if (i >= 0) ms[i] = now_ms() - t0;
+    /* two warm-up runs create and cache the primitives */
+    double ms;
+    if (!bench_median_ms(bench_run_graph, &(bench_graph_run){g, be, ctx}, 2, iters, &ms)) {
+        fprintf(stderr, "bench_c3d: %s\n", parn_last_error(NULL));
+        return 1;
     }
-    qsort(ms, (size_t)iters, sizeof(double), cmp_double);
     printf("libparn C3D forward: batch %d, %d threads: %.1f ms/clip (median of %d)\n", batch,
-           threads, ms[iters / 2] / batch, iters);
+           threads, ms / batch, iters);
     parn_graph_destroy(g);
     be->ctx_destroy(ctx);
     for (int i = 0; i < p.n; i++) free(p.data[i]);
     free(clip);
-    free(ms);
     return 0;
 }

@@ -3,23 +3,11 @@
  * the CPU, on a photo from the npm package. Usage: bench_faces PHOTO [--threads T] [--iters N] */
 #include "parn.h"
 
+#include "bench_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int fail(const char *what, const parn_session_t *s)
 {
@@ -27,19 +15,26 @@ static int fail(const char *what, const parn_session_t *s)
     return 1;
 }
 
-/* Median ms of `iters` detections after one warm-up; *faces gets the last count. */
-static double time_detect(parn_session_t *s, const parn_frame_t *img, int iters, float *boxes, int *faces)
+/* The calls timed, as bench_median_ms's arg: a detection stores its count in *faces, and the
+ * descriptor describes the first of those faces (the whole photo when there is none). */
+typedef struct face_calls {
+    parn_session_t *s;
+    const parn_frame_t *img;
+    float *boxes;
+    int *faces;
+    float *descriptor;
+} face_calls;
+
+static bool detect(void *arg)
 {
-    double *t = malloc(sizeof(double) * (size_t)iters);
-    for (int i = -1; i < iters; i++) {
-        double t0 = now_ms();
-        if (parn_faces_detect(s, img, boxes, 100, faces) != PARN_OK) return -1;
-        if (i >= 0) t[i] = now_ms() - t0;
-    }
-    qsort(t, (size_t)iters, sizeof *t, cmp);
-    double m = t[iters / 2];
-    free(t);
-    return m;
+    face_calls *c = arg;
+    return parn_faces_detect(c->s, c->img, c->boxes, 100, c->faces) == PARN_OK;
+}
+
+static bool describe(void *arg)
+{
+    face_calls *c = arg;
+    return parn_face_descriptor(c->s, c->img, *c->faces ? c->boxes : NULL, c->descriptor) == PARN_OK;
 }
 
 int main(int argc, char **argv)
@@ -62,28 +57,22 @@ int main(int argc, char **argv)
     if (parn_session_create(NULL, o, &s) != PARN_OK) return fail("session", NULL);
     parn_options_destroy(o);
     parn_options_create(&o); /* settings that may change after creation */
-    float boxes[500];
+    float boxes[500], d[PARN_DESCRIPTOR_SIZE];
     int faces = 0;
+    face_calls calls = {s, img, boxes, &faces, d};
     printf("photo %dx%d, %d threads\n", parn_frame_width(img), parn_frame_height(img), threads);
     const struct { const char *kind; int size; } runs[] = {{"tiny", 416}, {"tiny", 608}, {"ssd", 512}};
     for (int r = 0; r < 3; r++) {
         parn_options_set_string(o, PARN_OPT_DETECTOR, runs[r].kind);
         parn_options_set_int(o, PARN_OPT_DETECTOR_INPUT_SIZE, runs[r].kind[0] == 't' ? runs[r].size : 416);
         if (parn_session_configure(s, o) != PARN_OK) return fail("configure", s);
-        double ms = time_detect(s, img, iters, boxes, &faces);
-        if (ms < 0) return fail("detect", s);
+        double ms; /* after one warm-up call */
+        if (!bench_median_ms(detect, &calls, 1, iters, &ms)) return fail("detect", s);
         printf("detector %s at %d: %.1f ms/frame (%d faces, median of %d)\n", runs[r].kind, runs[r].size, ms, faces, iters);
     }
-    float d[PARN_DESCRIPTOR_SIZE];
-    double *t = malloc(sizeof(double) * (size_t)iters);
-    for (int i = -1; i < iters; i++) {
-        double t0 = now_ms();
-        if (parn_face_descriptor(s, img, faces ? boxes : NULL, d) != PARN_OK) return fail("descriptor", s);
-        if (i >= 0) t[i] = now_ms() - t0;
-    }
-    qsort(t, (size_t)iters, sizeof *t, cmp);
-    printf("descriptor: %.1f ms/face (median of %d)\n", t[iters / 2], iters);
-    free(t);
+    double ms;
+    if (!bench_median_ms(describe, &calls, 1, iters, &ms)) return fail("descriptor", s);
+    printf("descriptor: %.1f ms/face (median of %d)\n", ms, iters);
     parn_session_destroy(s);
     parn_options_destroy(o);
     parn_frame_free(&img);

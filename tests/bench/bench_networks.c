@@ -8,25 +8,13 @@
 #include "backend/backend.h"
 #include "models/model.h"
 
+#include "bench_common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_INPUTS 4
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* One benchmark: a graph whose inputs hold random data, run warm then timed. */
 typedef struct bench {
@@ -39,10 +27,7 @@ typedef struct bench {
 static int random_input(bench *b, const char *name, int ndim, const int64_t *dims)
 {
     int id = parn_graph_input(b->g, name, ndim, dims);
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= dims[i];
-    float *d = malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) d[i] = (float)rand() / (float)RAND_MAX;
+    float *d = bench_random(bench_numel(ndim, dims), 1.0f, 0.0f);
     parn_graph_bind(b->g, id, d);
     b->data[b->n_inputs++] = d;
     return id;
@@ -60,14 +45,25 @@ static parn_model_t *create_model(const char *networks)
     return m;
 }
 
-/* Inference nets: eval mode, weights without gradients. */
-static void start(bench *b, parn_model_t *m, const char *prefix)
+static void skipped(const char *label, const char *why)
 {
+    printf("libparn %s: skipped (%s)\n", label, why);
+}
+
+/* Inference nets on m: eval mode, weights without gradients; false (the benchmark skipped)
+ * without a model. */
+static bool start(bench *b, parn_model_t *m, const char *prefix, const char *label)
+{
+    if (!m) {
+        skipped(label, parn_last_error(NULL));
+        return false;
+    }
     memset(b, 0, sizeof *b);
     b->g = parn_graph_create();
     b->net = parn_net_make(b->g, m, prefix, false);
     b->fem = parn_net_make(b->g, m, "fem.", false);
     b->net.frozen = b->fem.frozen = true;
+    return true;
 }
 
 static void finish(bench *b)
@@ -84,29 +80,20 @@ static void measure(bench *b, const char *label, int items, int threads, int ite
     parn_backend_ctx *ctx = NULL;
     const parn_backend *be = parn_backend_cpu();
     if (parn_graph_status(b->g) != PARN_OK) {
-        printf("libparn %s: skipped (%s)\n", label, parn_graph_error(b->g));
+        skipped(label, parn_graph_error(b->g));
         return;
     }
     if (be->ctx_create(0, threads, &ctx) != PARN_OK) {
-        printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
+        skipped(label, parn_last_error(NULL));
         return;
     }
-    double *ms = malloc((size_t)iters * sizeof(double));
-    for (int i = -2; i < iters; i++) { /* two warm-up runs create and cache the primitives */
-        double t0 = now_ms();
-        if (parn_graph_run(b->g, be, ctx) != PARN_OK) {
-            printf("libparn %s: failed (%s)\n", label, parn_last_error(NULL));
-            break;
-        }
-        if (i >= 0) ms[i] = now_ms() - t0;
-        if (i == iters - 1) {
-            qsort(ms, (size_t)iters, sizeof(double), cmp_double);
-            printf("libparn %s: %.2f ms (median of %d, %d threads)\n", label, ms[iters / 2] / items,
-                   iters, threads);
-        }
-    }
+    /* two warm-up runs create and cache the primitives */
+    double ms;
+    if (bench_median_ms(bench_run_graph, &(bench_graph_run){b->g, be, ctx}, 2, iters, &ms))
+        printf("libparn %s: %.2f ms (median of %d, %d threads)\n", label, ms / items, iters, threads);
+    else
+        printf("libparn %s: failed (%s)\n", label, parn_last_error(NULL));
     fflush(stdout);
-    free(ms);
     be->ctx_destroy(ctx);
 }
 
@@ -116,12 +103,8 @@ static void bench_c3d(bool with_fem, int threads, int iters)
     const char *label = with_fem ? "FEM + C3D per clip (1 x 3 x 16 x 112 x 112)"
                                  : "C3D per clip (1 x 3 x 16 x 112 x 112)";
     parn_model_t *m = create_model(with_fem ? "fem,c3d" : "c3d");
-    if (!m) {
-        printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
-        return;
-    }
     bench b;
-    start(&b, m, "c3d.");
+    if (!start(&b, m, "c3d.", label)) return;
     const parn_c3d_config *c = &m->c3d;
     int clip = random_input(&b, "clip", 5, (int64_t[]){1, 3, c->frames, c->crop, c->crop});
     int y = parn_c3d_build(&b.net, c, clip, with_fem ? &b.fem : NULL, &m->fem, NULL);
@@ -135,12 +118,8 @@ static void bench_generator(parn_model_t *m, int batch, int threads, int iters)
 {
     char label[96];
     snprintf(label, sizeof label, "generator per 128x128 face (batch %d)", batch);
-    if (!m) {
-        printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
-        return;
-    }
     bench b;
-    start(&b, m, "generator.");
+    if (!start(&b, m, "generator.", label)) return;
     const parn_generator_config *c = &m->generator;
     int64_t img[] = {batch, c->channels, c->size, c->size}, mask[] = {batch, 1, c->size, c->size};
     int masked = random_input(&b, "masked", 4, img), msk = random_input(&b, "mask", 4, mask);
@@ -156,12 +135,8 @@ static void bench_discriminator(int threads, int iters)
 {
     const char *label = "discriminator per clip of 4 crops";
     parn_model_t *m = create_model("discriminator");
-    if (!m) {
-        printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
-        return;
-    }
     bench b;
-    start(&b, m, "discriminator.");
+    if (!start(&b, m, "discriminator.", label)) return;
     const parn_discriminator_config *c = &m->discriminator;
     int crops = random_input(&b, "crops", 5, (int64_t[]){1, c->channels, c->frames, c->size, c->size});
     int patch = -1, y = parn_discriminator_build(&b.net, c, crops, &patch);
