@@ -191,7 +191,8 @@ typedef enum parn_option {
     PARN_OPT_ANON_MODE = 13,  /**< string: "auto" (default: gan when the model has a generator,
                                    else blur), "gan", "blur", "pixelate", "mask" */
     PARN_OPT_DETECT_EVERY = 14, /**< int: run the detector every N frames, tracking in between,
-                                     [1, 1000] (default 1) */
+                                     [1, 1000] (default 1); the frames it skips do not count
+                                     toward PARN_OPT_TRACK_MEMORY */
     PARN_OPT_TRACK_MEMORY = 15, /**< int: frames a face stays covered after its last detection,
                                      [0, 1000] (default 5) */
     PARN_OPT_FACE_MARGIN = 16,  /**< float: margin added around each face box, as a fraction of
@@ -480,7 +481,8 @@ PARN_API int parn_frame_stride(const parn_frame_t *frame, int i);
  * missed for up to PARN_OPT_TRACK_MEMORY frames stays covered, track ids are stable), and
  * replaces each face region (with PARN_OPT_FACE_MARGIN, PARN_OPT_FACE_SHAPE) per
  * PARN_OPT_ANON_MODE, blending with a feathered edge. Every pixel outside the covered regions is
- * copied unchanged (exactly for packed RGB formats; YUV within rounding at the region edges).
+ * copied unchanged (exactly for packed RGB formats; YUV420P and NV12: luma exactly, chroma exactly
+ * outside the 2x2 blocks that a region touches).
  * @param in    the frame (any supported format and strides).
  * @param out   a frame of the same format and size (may be in itself: in place).
  * @param faces (out, may be NULL) PARN_FACE_RECORD floats per face handled, room for max_faces.
@@ -497,8 +499,10 @@ PARN_API parn_status parn_anonymize_frame(parn_session_t *session, const parn_fr
 
 /**
  * As parn_anonymize_frame with the caller's face boxes (bring your own detector): boxes holds
- * 4 floats per face (x, y, width, height in frame pixels); the tracker still assigns ids and
- * carries boxes through frames where the caller reports none.
+ * 4 floats per face (x, y, width, height in frame pixels; finite, positive sizes; a box may
+ * extend past the frame, one wholly outside is ignored); the tracker still assigns ids and
+ * carries boxes through frames where the caller reports none (each call is a detection:
+ * PARN_OPT_DETECT_EVERY does not apply, and a call with no box ages the tracks).
  * Since: 0.1
  */
 PARN_API parn_status parn_anonymize_frame_boxes(parn_session_t *session, const parn_frame_t *in,
@@ -511,7 +515,10 @@ PARN_API parn_status parn_anonymize_frame_boxes(parn_session_t *session, const p
 
 /**
  * Classifies a clip with FEM + C3D: each frame is resized to 128 x 171 and centre-cropped to
- * 112 x 112 (the model's crop), as in the paper.
+ * 112 x 112 (the model's crop), as in the paper. The network sees RGB values / 255 (in [0, 1],
+ * no mean subtraction), laid out 1 x 3 x frames x crop x crop; the resize is bilinear with
+ * antialiasing (PyTorch's interpolate(antialias=True)); a crop above 128 resizes to crop x
+ * round(crop * 171 / 128) instead. Ties in probability rank the lower class index first.
  * @param frames   n_frames frames (the model's clip length, 16 by default), any formats.
  * @param top_k    how many classes to report, 1..classes.
  * @param classes  (out) top_k class indices, most probable first (names:
@@ -525,9 +532,12 @@ PARN_API parn_status parn_classify_clip(parn_session_t *session, const parn_fram
 
 /**
  * Streaming classification: keeps the session's last clip-length frames and classifies them
- * every PARN_OPT_CLIP_STRIDE frames once enough have arrived.
+ * every PARN_OPT_CLIP_STRIDE frames once enough have arrived: the first result comes with the
+ * clip-length-th frame (the 16th by default), then one every stride frames. A frame that
+ * fails is not kept; a result that fails is due again on the next frame.
  * @return PARN_OK with classes/probs written when a clip was classified on this frame;
- *         PARN_AGAIN (not an error) when no result is due; errors as parn_classify_clip.
+ *         PARN_AGAIN (not an error; classes/probs untouched) when no result is due; errors as
+ *         parn_classify_clip.
  * Since: 0.1
  */
 PARN_API parn_status parn_classify_push(parn_session_t *session, const parn_frame_t *frame,
@@ -572,21 +582,33 @@ PARN_API void parn_video_close(parn_video_reader_t *reader);
  * input's audio stream copied unchanged; H.264 (libx264) when available, else the best encoder
  * FFmpeg has for the container of path's extension. Writes to a temporary file beside path and
  * renames it on parn_video_writer_close. Refuses to write over the reader's own input.
+ * Frame i written gets the timestamp and duration of the reader's frame i (frames beyond those
+ * read follow at the frame rate), so a frame-for-frame copy has the input's frame count and
+ * duration; no B-frames are used. Odd widths or heights, which 4:2:0 H.264 cannot code, are
+ * coded at their exact size in 4:4:4 (High 4:4:4 profile). The input's metadata is not copied.
  * @param like the reader whose video this one mirrors (borrowed until close); its audio packets
- *             are copied as its frames are read.
+ *             are copied as its frames are read (audio demuxed before the writer opened is kept
+ *             up to 32 MiB). One writer per reader at a time.
  * @return PARN_OK; PARN_E_INVALID_ARG (NULL, path is the input); PARN_E_IO; PARN_E_UNSUPPORTED
- *         (no encoder); PARN_E_NOMEM. Since: 0.1
+ *         (no encoder, no container for the extension, or audio the container cannot hold);
+ *         PARN_E_STATE (the reader already feeds a writer); PARN_E_NOMEM. Since: 0.1
  */
 PARN_API parn_status parn_video_writer_open(const char *path, parn_video_reader_t *like,
                                             parn_video_writer_t **out);
 
-/** Encodes the next frame (any format; converted as needed; size must match). Since: 0.1 */
+/**
+ * Encodes the next frame (any format; converted as needed; size must match).
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_SHAPE (another size; the writer stays usable);
+ *         PARN_E_IO, PARN_E_BACKEND (the writer is then broken: later writes give PARN_E_STATE).
+ * Since: 0.1
+ */
 PARN_API parn_status parn_video_write(parn_video_writer_t *writer, const parn_frame_t *frame);
 
 /**
  * Finishes the file (flushes the encoder, copies the remaining audio, writes the trailer) and
- * renames it into place, then frees the writer.
- * @return PARN_OK; PARN_E_IO; PARN_E_BACKEND. Since: 0.1
+ * renames it into place, then frees the writer (on failure the temporary file is deleted).
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL); PARN_E_IO; PARN_E_BACKEND; PARN_E_STATE (an earlier
+ *         write failed). Since: 0.1
  */
 PARN_API parn_status parn_video_writer_close(parn_video_writer_t *writer);
 

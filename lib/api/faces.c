@@ -76,8 +76,8 @@ static parn_status rgb_of(parn_session_t *s, const parn_frame_t *frame, parn_rgb
     return parn_frame_to_rgb(s->rgb, frame, &img->data, &img->stride);
 }
 
-static parn_status detect(parn_session_t *s, const parn_frame_t *frame, float *boxes, int max_faces,
-                          int *n_faces)
+parn_status parn__session_detect(parn_session_t *s, const parn_frame_t *frame, float *boxes,
+                                 int max_faces, int *n_faces)
 {
     PARN_RETURN_IF(!frame || !n_faces || max_faces < 0 || (!boxes && max_faces > 0), PARN_E_INVALID_ARG,
                    "parn_faces_detect: NULL argument or negative capacity");
@@ -102,7 +102,7 @@ parn_status parn_faces_detect(parn_session_t *session, const parn_frame_t *frame
                               int max_faces, int *n_faces)
 {
     PARN_RETURN_IF(!session, PARN_E_INVALID_ARG, "parn_faces_detect: session is NULL");
-    return parn__session_status(session, detect(session, frame, boxes, max_faces, n_faces));
+    return parn__session_status(session, parn__session_detect(session, frame, boxes, max_faces, n_faces));
 }
 
 static parn_status describe(parn_session_t *s, const parn_frame_t *frame, const float *box, float *out)

@@ -36,6 +36,11 @@ void parn__session_faces_free(parn_session_t *s);
  * own, else the face model (PARN_OPT_FACE_MODEL or the default), loaded once. */
 parn_status parn__session_face_model(parn_session_t *s, int kind, parn_model_t **out);
 
+/* parn_faces_detect without recording the message in the session: 5 floats per face (x, y,
+ * width, height, score), at most max_faces and the session's PARN_OPT_MAX_FACES. */
+parn_status parn__session_detect(parn_session_t *s, const parn_frame_t *frame, float *boxes,
+                                 int max_faces, int *n_faces);
+
 /* Pipeline states (lib/pipeline), freed with the session. */
 void parn__anonymizer_destroy(struct parn_anonymizer *a);
 void parn__classifier_destroy(struct parn_classifier *c);
