@@ -195,7 +195,8 @@ static parn_status update_tracks(parn_session_t *s, parn_anonymizer *a, const pa
 static parn_status render(parn_session_t *s, parn_anonymizer *a, parn_track *t, const settings *set,
                           const parn_region *r, int x, int y, int w, int h)
 {
-    float face = fminf(t->box.w, t->box.h);
+    /* the face's side, at most the patch's (a caller's box may be far larger than the frame) */
+    float face = fminf(fminf(t->box.w, t->box.h), (float)(w > h ? w : h));
     switch (set->mode) {
     case MODE_BLUR:
         parn_effect_blur(a->rgb, w, h, (int)fmaxf(2.0f, roundf(face / BLUR_DIVISOR)), a->scratch);

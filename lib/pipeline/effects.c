@@ -10,19 +10,43 @@ static int clampi(int v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* One box blur along a line of n pixels (3 channels) read `step` floats apart from src and
- * written with the same step to dst: a running sum over [i - r, i + r], edges repeated. */
-static void box_line(const float *src, float *dst, int n, size_t step, int r)
+/* One box blur along a row of n pixels (3 channels): a running sum over [i - r, i + r], edges
+ * repeated. */
+static void box_row(const float *src, float *dst, int n, int r)
 {
     float inv = 1.0f / (float)(2 * r + 1);
     float sum[3] = {0, 0, 0};
     for (int k = -r; k <= r; k++)
-        for (int c = 0; c < 3; c++) sum[c] += src[(size_t)clampi(k, 0, n - 1) * step + (size_t)c];
+        for (int c = 0; c < 3; c++) sum[c] += src[3 * clampi(k, 0, n - 1) + c];
     for (int i = 0; i < n; i++) {
-        for (int c = 0; c < 3; c++) dst[(size_t)i * step + (size_t)c] = sum[c] * inv;
-        const float *out = src + (size_t)clampi(i - r, 0, n - 1) * step;
-        const float *in = src + (size_t)clampi(i + r + 1, 0, n - 1) * step;
-        for (int c = 0; c < 3; c++) sum[c] += in[c] - out[c];
+        const float *out = src + 3 * clampi(i - r, 0, n - 1);
+        const float *in = src + 3 * clampi(i + r + 1, 0, n - 1);
+        for (int c = 0; c < 3; c++) {
+            dst[3 * i + c] = sum[c] * inv;
+            sum[c] += in[c] - out[c];
+        }
+    }
+}
+
+/* The same down the columns [x0, x1), a row at a time so that memory is read in order. */
+#define COLUMN_STRIP 128
+static void box_columns(const float *src, float *dst, int w, int h, int r, int x0, int x1)
+{
+    float inv = 1.0f / (float)(2 * r + 1), sum[3 * COLUMN_STRIP] = {0};
+    size_t row = 3 * (size_t)w, n = 3 * (size_t)(x1 - x0);
+    src += 3 * (size_t)x0, dst += 3 * (size_t)x0;
+    for (int k = -r; k <= r; k++) {
+        const float *line = src + (size_t)clampi(k, 0, h - 1) * row;
+        for (size_t i = 0; i < n; i++) sum[i] += line[i];
+    }
+    for (int y = 0; y < h; y++) {
+        const float *out = src + (size_t)clampi(y - r, 0, h - 1) * row;
+        const float *in = src + (size_t)clampi(y + r + 1, 0, h - 1) * row;
+        float *d = dst + (size_t)y * row;
+        for (size_t i = 0; i < n; i++) {
+            d[i] = sum[i] * inv;
+            sum[i] += in[i] - out[i];
+        }
     }
 }
 
@@ -30,13 +54,16 @@ void parn_effect_blur(float *rgb, int w, int h, int radius, float *scratch)
 {
     if (radius < 1 || w < 1 || h < 1) return;
     size_t row = 3 * (size_t)w;
+    int strips = (w + COLUMN_STRIP - 1) / COLUMN_STRIP;
     for (int pass = 0; pass < BLUR_PASSES; pass++) {
 #pragma omp parallel for if ((long)w * h > PARALLEL_PIXELS)
         for (int y = 0; y < h; y++)
-            box_line(rgb + (size_t)y * row, scratch + (size_t)y * row, w, 3, radius);
+            box_row(rgb + (size_t)y * row, scratch + (size_t)y * row, w, radius);
 #pragma omp parallel for if ((long)w * h > PARALLEL_PIXELS)
-        for (int x = 0; x < w; x++)
-            box_line(scratch + 3 * (size_t)x, rgb + 3 * (size_t)x, h, row, radius);
+        for (int k = 0; k < strips; k++) {
+            int x0 = k * COLUMN_STRIP, x1 = x0 + COLUMN_STRIP < w ? x0 + COLUMN_STRIP : w;
+            box_columns(scratch, rgb, w, h, radius, x0, x1);
+        }
     }
 }
 

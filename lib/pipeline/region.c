@@ -2,33 +2,32 @@
 /* Face regions: margin, shape, clipping and the feathered coverage map. */
 #include "region.h"
 
+#include <float.h>
 #include <math.h>
 
 #define FEATHER_FRACTION 0.06f /* of the smaller half side */
 #define FEATHER_MAX 8.0f
 
-static int clampi(int v, int lo, int hi)
+/* floor or ceil of v clamped to [0, limit] (v may be huge or infinite: a caller's box). */
+static int pixel_bound(double v, int limit)
 {
-    return v < lo ? lo : v > hi ? hi : v;
+    return v <= 0 ? 0 : v >= limit ? limit : (int)v;
 }
 
 bool parn_region_make(const parn_face_box *box, float margin, bool ellipse, int width, int height,
                       parn_region *r)
 {
-    r->cx = box->x + 0.5f * box->w;
-    r->cy = box->y + 0.5f * box->h;
-    r->rx = 0.5f * box->w * (1.0f + 2.0f * margin);
-    r->ry = 0.5f * box->h * (1.0f + 2.0f * margin);
+    /* in double: a finite box near FLT_MAX still gives finite bounds */
+    double cx = box->x + 0.5 * box->w, cy = box->y + 0.5 * box->h;
+    double rx = 0.5 * box->w * (1.0 + 2.0 * margin), ry = 0.5 * box->h * (1.0 + 2.0 * margin);
+    r->cx = (float)cx, r->cy = (float)cy;
+    r->rx = (float)fmin(rx, FLT_MAX), r->ry = (float)fmin(ry, FLT_MAX);
     r->ellipse = ellipse;
     r->feather = fminf(FEATHER_MAX, fmaxf(1.0f, FEATHER_FRACTION * fminf(r->rx, r->ry)));
-    /* every pixel whose centre may fall inside; floats clamp before the int conversion */
-    float fx0 = floorf(r->cx - r->rx), fx1 = ceilf(r->cx + r->rx);
-    float fy0 = floorf(r->cy - r->ry), fy1 = ceilf(r->cy + r->ry);
-    r->x0 = clampi((int)fmaxf(fminf(fx0, (float)width), 0.0f), 0, width);
-    r->x1 = clampi((int)fmaxf(fminf(fx1, (float)width), 0.0f), 0, width);
-    r->y0 = clampi((int)fmaxf(fminf(fy0, (float)height), 0.0f), 0, height);
-    r->y1 = clampi((int)fmaxf(fminf(fy1, (float)height), 0.0f), 0, height);
-    return r->rx > 0 && r->ry > 0 && r->x1 > r->x0 && r->y1 > r->y0;
+    /* every pixel whose centre may fall inside */
+    r->x0 = pixel_bound(floor(cx - rx), width), r->x1 = pixel_bound(ceil(cx + rx), width);
+    r->y0 = pixel_bound(floor(cy - ry), height), r->y1 = pixel_bound(ceil(cy + ry), height);
+    return rx > 0 && ry > 0 && r->x1 > r->x0 && r->y1 > r->y0;
 }
 
 /* Distance from (x, y) to the shape's edge, positive inside (the ellipse's to first order, exact
