@@ -314,17 +314,23 @@ static parn_status convert_picture(parn_video_reader_t *r)
     return PARN_OK;
 }
 
+parn_status parn__frame_times_reserve(parn_frame_time **times, int64_t *cap, int64_t n,
+                                      const char *path)
+{
+    if (n < *cap) return PARN_OK;
+    int64_t grown = *cap ? 2 * *cap : 256;
+    parn_frame_time *t = parn__realloc(*times, (size_t)grown * sizeof *t);
+    PARN_RETURN_IF(!t, PARN_E_NOMEM, "video '%s': out of memory", path);
+    *times = t;
+    *cap = grown;
+    return PARN_OK;
+}
+
 /* Records when the decoded picture shows: its timestamp, kept strictly increasing so that a
  * writer can reuse it, and its duration. */
 static parn_status record_time(parn_video_reader_t *r)
 {
-    if (r->n_times == r->cap_times) {
-        int64_t cap = r->cap_times ? 2 * r->cap_times : 256;
-        parn_frame_time *t = parn__realloc(r->times, (size_t)cap * sizeof *t);
-        PARN_RETURN_IF(!t, PARN_E_NOMEM, "video '%s': out of memory", r->path);
-        r->times = t;
-        r->cap_times = cap;
-    }
+    PARN_TRY(parn__frame_times_reserve(&r->times, &r->cap_times, r->n_times, r->path));
     int64_t pts = r->picture->best_effort_timestamp;
     int64_t duration = r->picture->pkt_duration > 0 ? r->picture->pkt_duration
                                                     : parn__video_frame_duration(r);

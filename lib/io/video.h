@@ -58,6 +58,11 @@ void parn__video_writer_detach(parn_video_writer_t *w);
 /* PARN_E_IO for errors of the file system, else fallback (usually PARN_E_FORMAT). */
 parn_status parn__video_av_status(int err, parn_status fallback);
 
+/* Makes room for one more entry in a growing list of frame times (path names the file in
+ * the out-of-memory message). */
+parn_status parn__frame_times_reserve(parn_frame_time **times, int64_t *cap, int64_t n,
+                                      const char *path);
+
 /* Records "video '<path>': <what>: <FFmpeg's reason>" and returns st (PARN_E_NOMEM when err
  * says memory ran out). */
 parn_status parn__video_fail(parn_status st, int err, const char *path, const char *what);

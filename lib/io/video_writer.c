@@ -336,13 +336,7 @@ parn_status parn_video_writer_open(const char *path, parn_video_reader_t *like,
  * the last one written. */
 static parn_status next_frame_time(parn_video_writer_t *w)
 {
-    if (w->n_frames == w->cap_frames) {
-        int64_t cap = w->cap_frames ? 2 * w->cap_frames : 256;
-        parn_frame_time *t = parn__realloc(w->times, (size_t)cap * sizeof *t);
-        PARN_RETURN_IF(!t, PARN_E_NOMEM, "video '%s': out of memory", w->path);
-        w->times = t;
-        w->cap_frames = cap;
-    }
+    PARN_TRY(parn__frame_times_reserve(&w->times, &w->cap_frames, w->n_frames, w->path));
     int64_t i = w->n_frames;
     parn_frame_time t = {0, w->frame_duration};
     if (w->reader && i < w->reader->n_times)

@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from gen_fixtures import save_safetensors  # noqa: E402
+from common import model_tensors  # noqa: E402
 
 DEFAULTS = {"variant": 5, "classes": 101, "frames": 16, "crop": 112, "fc": 2048, "dropout": 0.5,
             "fem_after": 1, "base": 64}
@@ -83,10 +84,6 @@ class C3D(nn.Module):
         x = self.dropout(F.relu(self.fc7(x)))
         x = self.fc8(x)
         return x if fem is None else (x, l2)
-
-
-def model_tensors(module, prefix):
-    return {prefix + k: v.detach().to(torch.float32).clone() for k, v in module.state_dict().items()}
 
 
 def forward_backward(net, fem, clip32, dy, dl2, training):

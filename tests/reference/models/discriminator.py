@@ -27,6 +27,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gen_fixtures import save_safetensors  # noqa: E402
+from common import model_tensors, randomise_batch_norm  # noqa: E402
 
 DEFAULTS = {"size": 128, "channels": 3, "base": 64, "frames": 4, "temporal_base": 32}
 TEMPORAL_LAYERS = 3
@@ -89,24 +90,6 @@ class Discriminator(nn.Module):
         n, c, t, h, w = crops.shape
         frames = crops.permute(0, 2, 1, 3, 4).reshape(n * t, c, h, w)
         return self.patch(frames), self.temporal(crops)
-
-
-def model_tensors(module, prefix):
-    """The state_dict as a libparn model file holds it: prefixed, F32, no num_batches_tracked."""
-    return {prefix + k: v.detach().to(torch.float32).clone() for k, v in module.state_dict().items()
-            if not k.endswith("num_batches_tracked")}
-
-
-def randomise_batch_norm(module, gen):
-    """Non-trivial affine parameters and running statistics, so eval mode tests something."""
-    for m in module.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            c = m.num_features
-            with torch.no_grad():
-                m.weight.copy_(0.5 + torch.rand(c, generator=gen))
-                m.bias.copy_(torch.rand(c, generator=gen) - 0.5)
-                m.running_mean.copy_(0.2 * (torch.rand(c, generator=gen) - 0.5))
-                m.running_var.copy_(0.5 + torch.rand(c, generator=gen))
 
 
 def run_mode(config, state, crops32, training, tag, out, gen):

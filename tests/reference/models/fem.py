@@ -32,6 +32,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gen_fixtures import save_safetensors  # noqa: E402
+from common import model_tensors  # noqa: E402
 
 DEFAULTS = {"channels": 64, "reduction": 16, "privacy_hidden": 32, "spatial_kernel": 7}
 
@@ -89,10 +90,6 @@ class FEM(nn.Module):
         w_ch = (ca * self.privacy(f)).reshape(*ca.shape, 1, 1, 1)
         fw = f * w_ch
         return fw * self.spatial(fw), l2
-
-
-def model_tensors(module, prefix):
-    return {prefix + k: v.detach().to(torch.float32).clone() for k, v in module.state_dict().items()}
 
 
 def write(name, config, shapes, gen, fixtures):

@@ -42,6 +42,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gen_fixtures import save_safetensors  # noqa: E402
+from common import model_tensors, randomise_batch_norm  # noqa: E402
 
 DEFAULTS = {"size": 128, "channels": 3, "base": 32, "depth": 4, "max_channels": 256,
             "noise_dim": 128, "fusion_channels": 256, "gamma": 1.0, "temporal": True}
@@ -135,24 +136,6 @@ class Generator(nn.Module):
         for j in range(self.depth):
             h = torch.cat([getattr(self, f"dec{j}")(h), skips[self.depth - 1 - j]], 1)
         return torch.sigmoid(self.out(h))
-
-
-def model_tensors(module, prefix):
-    """The state_dict as a libparn model file holds it: prefixed, F32, no num_batches_tracked."""
-    return {prefix + k: v.detach().to(torch.float32).clone() for k, v in module.state_dict().items()
-            if not k.endswith("num_batches_tracked")}
-
-
-def randomise_batch_norm(module, gen):
-    """Non-trivial affine parameters and running statistics, so eval mode tests something."""
-    for m in module.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            c = m.num_features
-            with torch.no_grad():
-                m.weight.copy_(0.5 + torch.rand(c, generator=gen))
-                m.bias.copy_(torch.rand(c, generator=gen) - 0.5)
-                m.running_mean.copy_(0.2 * (torch.rand(c, generator=gen) - 0.5))
-                m.running_var.copy_(0.5 + torch.rand(c, generator=gen))
 
 
 def make_inputs(config, batch, gen):
