@@ -63,6 +63,8 @@ extern "C" {
  * Export and versions
  * ------------------------------------------------------------------------------------------- */
 
+/** @def PARN_API
+ * Marks the exported functions: default visibility (dllexport/dllimport on Windows). Since: 0.1 */
 #if defined(_WIN32) && defined(PARN_BUILDING)
 #define PARN_API __declspec(dllexport)
 #elif defined(_WIN32) && defined(PARN_SHARED)
@@ -75,11 +77,11 @@ extern "C" {
 
 /** Version of this header. meson.build's project version must equal it (a test checks). Since: 0.1 */
 #define PARN_VERSION_MAJOR 0
-#define PARN_VERSION_MINOR 1
-#define PARN_VERSION_PATCH 0
+#define PARN_VERSION_MINOR 1 /**< minor version of this header. Since: 0.1 */
+#define PARN_VERSION_PATCH 0 /**< patch version of this header. Since: 0.1 */
 /** MAJOR*10000 + MINOR*100 + PATCH. Since: 0.1 */
 #define PARN_VERSION_NUMBER (PARN_VERSION_MAJOR * 10000 + PARN_VERSION_MINOR * 100 + PARN_VERSION_PATCH)
-#define PARN_VERSION_STRING "0.1.0"
+#define PARN_VERSION_STRING "0.1.0" /**< "MAJOR.MINOR.PATCH". Since: 0.1 */
 /** Bumped whenever a published declaration changes incompatibly; equals the soname. Since: 0.1 */
 #define PARN_ABI_VERSION 0
 
@@ -198,8 +200,15 @@ typedef enum parn_option {
     PARN_OPT_FACE_MARGIN = 16,  /**< float: margin added around each face box, as a fraction of
                                      its size, [0, 2] (default 0.25) */
     PARN_OPT_FACE_SHAPE = 17,   /**< string: covered region, "ellipse" (default) or "box" */
-    PARN_OPT_CLIP_STRIDE = 18   /**< int: frames between two classifications of the streaming
+    PARN_OPT_CLIP_STRIDE = 18,  /**< int: frames between two classifications of the streaming
                                      classifier, [1, 1024] (default 16) */
+    PARN_OPT_TRAIN_CONFIG = 19, /**< string: JSON object of training settings for
+                                     parn_trainer_create (optimizers, rates, schedules, loss
+                                     weights, batch sizes, checkpointing); keys, ranges and the
+                                     paper's defaults in docs/training.md (default "{}") */
+    PARN_OPT_DATASET_CONFIG = 20 /**< string: JSON object of dataset settings for
+                                     parn_dataset_open (split, subset, sizes, augmentation, seed);
+                                     keys in docs/training.md (default "{}") */
 } parn_option;
 
 /** The type of an option's value. Since: 0.1 */
@@ -264,7 +273,7 @@ PARN_API parn_status parn_model_create(const parn_options_t *opts, parn_model_t 
 
 /**
  * Imports pretrained weights from another format into a new model.
- * @param format "face-api": the model/ folder of the npm package @vladmandic/face-api (TF.js
+ * @param format "face-api": the model/ folder of the npm package `@vladmandic/face-api` (TF.js
  *               weight manifests): its tiny face detector, SSD MobileNet v1 face detector and
  *               face recognition network become the model's detector and embedder.
  * @param path   the folder or file to read.
@@ -597,6 +606,19 @@ PARN_API parn_status parn_video_writer_open(const char *path, parn_video_reader_
                                             parn_video_writer_t **out);
 
 /**
+ * Creates a new video file of width x height at fps frames per second (no audio): H.264
+ * (libx264) when available, else the best encoder FFmpeg has for the container of path's
+ * extension; frame i is shown at i / fps seconds. Written to a temporary file beside path and
+ * renamed on parn_video_writer_close.
+ * @param fps frames per second, in (0, 1000]; a rational close to it is used (30000/1001 for
+ *            29.97).
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL, sizes outside 2..16384, fps out of range);
+ *         PARN_E_IO; PARN_E_UNSUPPORTED (no encoder or container); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_video_writer_create(const char *path, int width, int height, double fps,
+                                              parn_video_writer_t **out);
+
+/**
  * Encodes the next frame (any format; converted as needed; size must match).
  * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_SHAPE (another size; the writer stays usable);
  *         PARN_E_IO, PARN_E_BACKEND (the writer is then broken: later writes give PARN_E_STATE).
@@ -614,6 +636,148 @@ PARN_API parn_status parn_video_writer_close(parn_video_writer_t *writer);
 
 /** Abandons a writer: frees it and deletes its temporary file; NULL is a no-op. Since: 0.1 */
 PARN_API void parn_video_writer_destroy(parn_video_writer_t *writer);
+
+/* ---------------------------------------------------------------------------------------------
+ * Training
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct parn_dataset parn_dataset_t; /**< training or evaluation data, read in the background */
+
+/**
+ * Opens a dataset. Files are indexed at open; pictures and videos are decoded (FFmpeg) by
+ * background threads while training runs. Item order, crops and flips are a pure function of
+ * the dataset seed and the position in the stream, so a resumed run sees the same data.
+ * @param kind one of
+ *   - "faces": root is a folder tree of face pictures, any depth (LFW's `<root>/<person>/<image>`,
+ *     with pairs.txt used when present; JPEG, PNG, PGM, GIF, with or without an extension);
+ *     the class of a picture is its folder.
+ *   - "face-videos": root is a folder tree of videos; face crops are harvested with the face
+ *     detector (PARN_OPT_FACE_MODEL, PARN_OPT_DETECTOR, PARN_OPT_DETECTOR_THRESHOLD).
+ *   - "actions": root is `<root>/<class>/<video>` (HMDB51, UCF101); their split files are used when
+ *     the dataset config names them; items are random 16-frame clips.
+ *   - "hollywood2": root is a Hollywood2 copy (ClipSets/ and AVIClips/).
+ *   - "synthetic": root is NULL; seeded synthetic action clips (see parn_synthetic_clip).
+ * @param opts PARN_OPT_DATASET_CONFIG, PARN_OPT_SEED and the face keys above; NULL = defaults.
+ * @return PARN_OK; PARN_E_INVALID_ARG (unknown kind, bad config); PARN_E_IO, PARN_E_NOT_FOUND
+ *         (root unreadable, empty, split file missing); PARN_E_FORMAT; PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_dataset_open(const char *kind, const char *root,
+                                       const parn_options_t *opts, parn_dataset_t **out);
+
+/** Stops the dataset's threads and frees it; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_dataset_destroy(parn_dataset_t *dataset);
+
+/** @return the kind given to parn_dataset_open (static string), or NULL for NULL. Since: 0.1 */
+PARN_API const char *parn_dataset_kind(const parn_dataset_t *dataset);
+
+/** @return the number of items (pictures, face crops, videos or clips), or -1 for NULL. Since: 0.1 */
+PARN_API int64_t parn_dataset_size(const parn_dataset_t *dataset);
+
+/** @return the number of classes (people or actions), or -1 for NULL. Since: 0.1 */
+PARN_API int parn_dataset_num_classes(const parn_dataset_t *dataset);
+
+/** @return the name of class i (owned by the dataset), or NULL when out of range. Since: 0.1 */
+PARN_API const char *parn_dataset_class_name(const parn_dataset_t *dataset, int i);
+
+/** @return the number of synthetic actions (walk, run, jump, fall, wave, ...). Since: 0.1 */
+PARN_API int parn_synthetic_num_actions(void);
+
+/** @return the static name of synthetic action i, or NULL when out of range. Since: 0.1 */
+PARN_API const char *parn_synthetic_action_name(int action);
+
+/**
+ * Renders a synthetic action clip: figures with faces on a textured background, the main
+ * figure doing `action`; the same (action, seed, size) always gives the same pixels.
+ * @param frames     (out) n_frames new RGB24 frames; free each with parn_frame_free.
+ * @param face_boxes (out, may be NULL) 4 floats per frame: x, y, width, height of the main
+ *                   figure's face.
+ * @return PARN_OK; PARN_E_INVALID_ARG (unknown action, sizes outside 32..4096, n_frames outside
+ *         1..1024); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_synthetic_clip(int action, uint64_t seed, int width, int height,
+                                         int n_frames, parn_frame_t **frames, float *face_boxes);
+
+/**
+ * Creates a trainer for one phase of the paper's schedule (section 4.3).
+ * @param session the device and threads to train on (borrowed; outlives the trainer).
+ * @param phase   "gan" (generator and discriminator, D updated once per k G steps),
+ *                "classifier" (FEM + C3D) or "joint" (every network at one tenth of the rates,
+ *                L_final = L_total + l_cls L_cls).
+ * @param init    starting weights, copied (the trainer never changes it); the networks the
+ *                phase needs and init lacks are created fresh from opts (PARN_OPT_CLASSES,
+ *                PARN_OPT_CLASS_NAMES, PARN_OPT_MODEL_CONFIG, PARN_OPT_SEED). NULL: all fresh.
+ * @param opts    PARN_OPT_TRAIN_CONFIG, PARN_OPT_SEED and the model keys; NULL = defaults.
+ * @return PARN_OK; PARN_E_INVALID_ARG (unknown phase, bad config); PARN_E_NOT_FOUND (the face
+ *         embedder the identity loss needs cannot be found); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_trainer_create(parn_session_t *session, const char *phase,
+                                         const parn_model_t *init, const parn_options_t *opts,
+                                         parn_trainer_t **out);
+
+/**
+ * Gives the trainer its data (borrowed; it must outlive the trainer or the next call that
+ * replaces it). Face datasets feed the GAN, action datasets the classifier; the joint phase
+ * needs one of each, so call this once per kind.
+ * @return PARN_OK; PARN_E_INVALID_ARG (NULL, a kind this phase does not use). Since: 0.1
+ */
+PARN_API parn_status parn_trainer_set_data(parn_trainer_t *trainer, parn_dataset_t *dataset);
+
+/**
+ * One optimisation step: one batch through the phase's networks, losses, gradients, clipping,
+ * optimizer updates and schedules (the GAN phase counts generator steps).
+ * @return PARN_OK; PARN_E_STATE (no data for the phase); PARN_E_BACKEND; PARN_E_NOMEM;
+ *         PARN_E_IO, PARN_E_FORMAT (data that cannot be decoded). Since: 0.1
+ */
+PARN_API parn_status parn_trainer_step(parn_trainer_t *trainer);
+
+/** @return the number of steps done (resumed runs continue the count), or -1 for NULL. Since: 0.1 */
+PARN_API int64_t parn_trainer_step_count(const parn_trainer_t *trainer);
+
+/**
+ * The last step's record as one line of JSON: step, phase, each loss term, learning rates,
+ * gradient norms, seconds per step (what parn-train --log writes).
+ * @return a string owned by the trainer, valid until the next call on it; "{}" before any step.
+ * Since: 0.1
+ */
+PARN_API const char *parn_trainer_log(const parn_trainer_t *trainer);
+
+/**
+ * Evaluates the current weights on up to max_items items of dataset (all when max_items <= 0)
+ * without changing them: classifier phases report top-1 accuracy and mean loss; the GAN phase
+ * reports SSIM and the face-embedder distance between X and G(X).
+ * @param json (out) one line of JSON owned by the trainer, valid until the next call on it.
+ * @return as parn_trainer_step. Since: 0.1
+ */
+PARN_API parn_status parn_trainer_evaluate(parn_trainer_t *trainer, parn_dataset_t *dataset,
+                                           int64_t max_items, const char **json);
+
+/**
+ * Writes a checkpoint: weights, optimizer state, step, random generator states and every
+ * configuration, to a temporary file renamed into place (a killed process never leaves a
+ * corrupt file at path). A checkpoint is also a model file: parn_model_load reads its weights.
+ * @return PARN_OK; PARN_E_INVALID_ARG; PARN_E_IO; PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_trainer_checkpoint(parn_trainer_t *trainer, const char *path);
+
+/**
+ * Recreates a trainer from a checkpoint; after parn_trainer_set_data with the same datasets, it
+ * continues exactly where the checkpointed run was (on the CPU, the same losses bit for bit as
+ * a run that never stopped).
+ * @param opts NULL, or PARN_OPT_TRAIN_CONFIG keys that may change on resume (the step budget,
+ *             logging and checkpoint intervals).
+ * @return PARN_OK; PARN_E_IO; PARN_E_FORMAT (not a checkpoint, corrupt); PARN_E_NOMEM. Since: 0.1
+ */
+PARN_API parn_status parn_trainer_resume(parn_session_t *session, const char *path,
+                                         const parn_options_t *opts, parn_trainer_t **out);
+
+/**
+ * Snapshots the current weights (every network the trainer holds) as a new model, for
+ * inference or parn_model_save. @param out (out) free with parn_model_destroy. Since: 0.1
+ */
+PARN_API parn_status parn_trainer_export(const parn_trainer_t *trainer, parn_model_t **out);
+
+/** Frees a trainer; NULL is a no-op. Since: 0.1 */
+PARN_API void parn_trainer_destroy(parn_trainer_t *trainer);
 
 #ifdef __cplusplus
 }

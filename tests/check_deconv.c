@@ -80,6 +80,7 @@ END_TEST
  * oneDNN: an unsupported case must be a clear error at run time, not a crash. */
 START_TEST(unsupported_out_pad_is_an_error)
 {
+    if (!optest_on_cpu()) return; /* oneDNN lacks it; the CUDA backend pads explicitly */
     parn_graph *g = parn_graph_create();
     int x = parn_graph_input(g, "x", 4, (int64_t[]){1, 2, 4, 4});
     int w = parn_graph_param(g, "w", 4, (int64_t[]){2, 2, 3, 3});

@@ -4,6 +4,7 @@
  * stream by stream (timestamps, time bases, frame rate, duration, the audio packets byte for
  * byte, the pixels); misuse and bad files give clean errors; the real clips of
  * ../shared/data/video are read when present. PARN_VIDEO_BENCH=1 adds a 1280x720 timing. */
+#include "common/cliptest.h"
 #include "common/optest.h"
 #include "io/ffmpeg.h"
 
@@ -40,180 +41,6 @@ static const char *scratch(const char *name)
     char var[512];                                                                             \
     snprintf(var, sizeof var, "%s/%s", work_dir, name);                                        \
     unlink(var)
-
-/* ---- making clips with FFmpeg ------------------------------------------------------------ */
-
-typedef struct clip_spec {
-    int width, height, fps, frames;
-    bool video;
-    enum AVCodecID audio; /* AV_CODEC_ID_NONE: no audio */
-    bool mjpeg;           /* full-range YUV (yuvj420p) instead of MPEG-4 */
-} clip_spec;
-
-/* The picture of frame i: smooth gradients that move, and a bright square. */
-static void pattern(uint8_t *rgb, int stride, int w, int h, int i)
-{
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            uint8_t *p = rgb + (size_t)y * stride + 3 * x;
-            bool square = abs(x - (i * 2) % w) < 4 && abs(y - h / 2) < 4;
-            p[0] = square ? 250 : (uint8_t)(30 + x * 150 / w + i);
-            p[1] = square ? 250 : (uint8_t)(40 + y * 150 / h + 2 * i);
-            p[2] = square ? 250 : (uint8_t)(128 + 60 * sin((x + y + 3 * i) * 0.08));
-        }
-}
-
-static void encode_and_write(AVFormatContext *oc, AVCodecContext *enc, AVStream *st, AVFrame *f)
-{
-    ck_assert_int_ge(avcodec_send_frame(enc, f), 0);
-    AVPacket *p = av_packet_alloc();
-    while (avcodec_receive_packet(enc, p) == 0) {
-        if (enc->codec_type == AVMEDIA_TYPE_VIDEO && p->duration == 0) p->duration = 1;
-        av_packet_rescale_ts(p, enc->time_base, st->time_base);
-        p->stream_index = st->index;
-        ck_assert_int_ge(av_interleaved_write_frame(oc, p), 0);
-    }
-    av_packet_free(&p);
-}
-
-static AVCodecContext *open_test_encoder(AVFormatContext *oc, const AVCodec *codec,
-                                         AVCodecContext *enc, AVStream **st)
-{
-    if (oc->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    ck_assert_int_ge(avcodec_open2(enc, codec, NULL), 0);
-    *st = avformat_new_stream(oc, NULL);
-    ck_assert_int_ge(avcodec_parameters_from_context((*st)->codecpar, enc), 0);
-    (*st)->time_base = enc->time_base;
-    (*st)->avg_frame_rate = enc->framerate;
-    return enc;
-}
-
-static AVCodecContext *video_encoder(AVFormatContext *oc, const clip_spec *c, AVStream **st)
-{
-    const AVCodec *codec = avcodec_find_encoder(c->mjpeg ? AV_CODEC_ID_MJPEG : AV_CODEC_ID_MPEG4);
-    AVCodecContext *enc = avcodec_alloc_context3(codec);
-    enc->width = c->width;
-    enc->height = c->height;
-    enc->pix_fmt = c->mjpeg ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P;
-    enc->time_base = (AVRational){1, c->fps};
-    enc->framerate = (AVRational){c->fps, 1};
-    enc->gop_size = 10;
-    enc->flags |= AV_CODEC_FLAG_QSCALE;
-    enc->global_quality = FF_QP2LAMBDA * 2;
-    return open_test_encoder(oc, codec, enc, st);
-}
-
-static AVCodecContext *audio_encoder(AVFormatContext *oc, enum AVCodecID id, AVStream **st)
-{
-    const AVCodec *codec = avcodec_find_encoder(id);
-    ck_assert_ptr_nonnull(codec);
-    AVCodecContext *enc = avcodec_alloc_context3(codec);
-    enc->sample_rate = 48000;
-    enc->sample_fmt = codec->sample_fmts[0];
-    av_channel_layout_default(&enc->ch_layout, 1);
-    enc->bit_rate = 64000;
-    enc->time_base = (AVRational){1, 48000};
-    return open_test_encoder(oc, codec, enc, st);
-}
-
-/* The next block of a 440 Hz tone, or NULL once `total` samples were made. */
-static AVFrame *tone(AVCodecContext *enc, int64_t *done, int64_t total)
-{
-    int n = enc->frame_size > 0 ? enc->frame_size : 1024;
-    if (*done >= total) return NULL;
-    if (total - *done < n) n = (int)(total - *done);
-    AVFrame *f = av_frame_alloc();
-    f->nb_samples = n;
-    f->format = enc->sample_fmt;
-    f->sample_rate = enc->sample_rate;
-    av_channel_layout_copy(&f->ch_layout, &enc->ch_layout);
-    ck_assert_int_ge(av_frame_get_buffer(f, 0), 0);
-    for (int k = 0; k < n; k++) {
-        double s = sin(2 * M_PI * 440 * (double)(*done + k) / enc->sample_rate);
-        if (enc->sample_fmt == AV_SAMPLE_FMT_FLTP)
-            ((float *)f->data[0])[k] = (float)(0.3 * s);
-        else
-            ((int16_t *)f->data[0])[k] = (int16_t)(10000 * s);
-    }
-    f->pts = *done;
-    *done += n;
-    return f;
-}
-
-/* Writes the clip with libavformat/libavcodec directly (the writer under test needs one). */
-static void make_clip(const char *path, const clip_spec *c)
-{
-    AVFormatContext *oc = NULL;
-    ck_assert_int_ge(avformat_alloc_output_context2(&oc, NULL, NULL, path), 0);
-    AVStream *vst = NULL, *ast = NULL;
-    AVCodecContext *venc = c->video ? video_encoder(oc, c, &vst) : NULL;
-    AVCodecContext *aenc = c->audio != AV_CODEC_ID_NONE ? audio_encoder(oc, c->audio, &ast) : NULL;
-    ck_assert_int_ge(avio_open(&oc->pb, path, AVIO_FLAG_WRITE), 0);
-    ck_assert_int_ge(avformat_write_header(oc, NULL), 0);
-    AVFrame *picture = av_frame_alloc();
-    uint8_t *rgb = malloc((size_t)3 * c->width * c->height);
-    struct SwsContext *sws = sws_getContext(c->width, c->height, AV_PIX_FMT_RGB24, c->width, c->height,
-                                            venc ? venc->pix_fmt : AV_PIX_FMT_YUV420P, SWS_BILINEAR,
-                                            NULL, NULL, NULL);
-    int64_t samples = 0, total = (int64_t)c->frames * 48000 / c->fps;
-    for (int i = 0; i < c->frames; i++) {
-        AVFrame *a;
-        while (aenc && samples < (int64_t)(i + 1) * 48000 / c->fps && (a = tone(aenc, &samples, total))) {
-            encode_and_write(oc, aenc, ast, a);
-            av_frame_free(&a);
-        }
-        if (!venc) continue;
-        picture->format = venc->pix_fmt;
-        picture->width = c->width;
-        picture->height = c->height;
-        ck_assert_int_ge(av_frame_get_buffer(picture, 0), 0);
-        pattern(rgb, 3 * c->width, c->width, c->height, i);
-        const uint8_t *src[1] = {rgb};
-        int stride[1] = {3 * c->width};
-        sws_scale(sws, src, stride, 0, c->height, picture->data, picture->linesize);
-        picture->pts = i;
-        encode_and_write(oc, venc, vst, picture);
-        av_frame_unref(picture);
-    }
-    if (venc) encode_and_write(oc, venc, vst, NULL);
-    if (aenc) encode_and_write(oc, aenc, ast, NULL);
-    ck_assert_int_ge(av_write_trailer(oc), 0);
-    avio_closep(&oc->pb);
-    avformat_free_context(oc);
-    avcodec_free_context(&venc);
-    avcodec_free_context(&aenc);
-    av_frame_free(&picture);
-    sws_freeContext(sws);
-    free(rgb);
-}
-
-/* A Matroska file whose video FFmpeg can store but not decode (AVS2, without libdavs2). */
-static void make_undecodable(const char *path)
-{
-    AVFormatContext *oc = NULL;
-    ck_assert_int_ge(avformat_alloc_output_context2(&oc, NULL, "matroska", path), 0);
-    AVStream *st = avformat_new_stream(oc, NULL);
-    st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
-    st->codecpar->codec_id = AV_CODEC_ID_AVS2;
-    st->codecpar->width = 64;
-    st->codecpar->height = 48;
-    st->time_base = (AVRational){1, 1000};
-    ck_assert_int_ge(avio_open(&oc->pb, path, AVIO_FLAG_WRITE), 0);
-    ck_assert_int_ge(avformat_write_header(oc, NULL), 0);
-    AVPacket *p = av_packet_alloc();
-    for (int i = 0; i < 3; i++) {
-        ck_assert_int_ge(av_new_packet(p, 100), 0);
-        memset(p->data, 0x5a, 100);
-        p->pts = p->dts = av_rescale_q(40 * i, (AVRational){1, 1000}, st->time_base);
-        p->flags = AV_PKT_FLAG_KEY;
-        ck_assert_int_ge(av_write_frame(oc, p), 0);
-        av_packet_unref(p);
-    }
-    av_packet_free(&p);
-    ck_assert_int_ge(av_write_trailer(oc), 0);
-    avio_closep(&oc->pb);
-    avformat_free_context(oc);
-}
 
 /* ---- looking into files with FFmpeg ------------------------------------------------------ */
 
@@ -411,7 +238,7 @@ START_TEST(reads_synthetic_clips)
     clip_spec spec = small_clip;
     spec.mjpeg = strcmp(containers[_i], "avi") == 0;
     if (spec.mjpeg) spec.audio = AV_CODEC_ID_NONE; /* AVI would count a frame for AAC's priming */
-    make_clip(in, &spec);
+    cliptest_make(in, &spec);
     parn_video_reader_t *r = open_ok(in);
     int w, h, audio;
     double fps, duration;
@@ -434,7 +261,7 @@ START_TEST(reads_synthetic_clips)
     /* the decoded picture is the pattern (q=2 is nearly lossless on it) */
     parn_frame_t *want = NULL;
     ck_assert_int_eq(parn_frame_alloc(PARN_PIX_RGB24, 64, 48, &want), PARN_OK);
-    pattern(parn_frame_plane(want, 0), parn_frame_stride(want, 0), 64, 48, 0);
+    cliptest_pattern(parn_frame_plane(want, 0), parn_frame_stride(want, 0), 64, 48, 0);
     double diff = mean_abs_diff(first, want);
     ck_assert_msg(diff < 4, "mean abs diff %.2f", diff);
     parn_frame_free(&first);
@@ -527,7 +354,7 @@ START_TEST(writes_like_the_input)
     snprintf(temp_prefix, sizeof temp_prefix, "out-copy%d.tmp-", _i);
     SCRATCH(in, in_name);
     SCRATCH(out, out_name);
-    make_clip(in, &small_clip);
+    cliptest_make(in, &small_clip);
     rewrite_and_compare(in, out, temp_prefix, 5.0);
     unlink(in);
     unlink(out);
@@ -539,7 +366,7 @@ START_TEST(odd_sizes_and_pcm_audio)
     const clip_spec odd = {65, 49, 30, 31, true, AV_CODEC_ID_PCM_S16LE};
     SCRATCH(in, "in-odd.mkv");
     SCRATCH(out, "out-odd.mkv");
-    make_clip(in, &odd);
+    cliptest_make(in, &odd);
     rewrite_and_compare(in, out, "out-odd.tmp-", 5.0);
     unlink(in);
     unlink(out);
@@ -553,7 +380,7 @@ START_TEST(any_frame_format_and_fallback_encoder)
     const clip_spec silent = {64, 48, 25, 5, true, AV_CODEC_ID_NONE};
     SCRATCH(in, "in-silent.mkv");
     SCRATCH(out, "out-any.webm");
-    make_clip(in, &silent);
+    cliptest_make(in, &silent);
     parn_video_reader_t *r = open_ok(in);
     parn_video_writer_t *wr = NULL;
     ck_assert_msg(parn_video_writer_open(out, r, &wr) == PARN_OK, "%s", parn_last_error(NULL));
@@ -616,11 +443,11 @@ START_TEST(bad_inputs_give_clean_errors)
     write_text(scratch("empty.mkv"), "");
     expect_error(parn_video_open(scratch("empty.mkv"), &r), PARN_E_FORMAT, "empty.mkv");
     const clip_spec tone_only = {64, 48, 25, 25, false, AV_CODEC_ID_AAC};
-    make_clip(scratch("tone.m4a"), &tone_only);
+    cliptest_make(scratch("tone.m4a"), &tone_only);
     expect_error(parn_video_open(scratch("tone.m4a"), &r), PARN_E_FORMAT, "no video stream");
     ck_assert_ptr_nonnull(strstr(parn_last_error(NULL), "tone.m4a"));
     if (!avcodec_find_decoder(AV_CODEC_ID_AVS2)) {
-        make_undecodable(scratch("avs2.mkv"));
+        cliptest_make_undecodable(scratch("avs2.mkv"));
         expect_error(parn_video_open(scratch("avs2.mkv"), &r), PARN_E_FORMAT, "no decoder for its avs2");
         ck_assert_ptr_nonnull(strstr(parn_last_error(NULL), "avs2.mkv"));
         unlink(scratch("avs2.mkv"));
@@ -648,7 +475,7 @@ START_TEST(writer_refuses_and_reports)
     SCRATCH(soft, "soft.mp4");
     SCRATCH(out, "out.mp4");
     SCRATCH(out3, "out3.mp4");
-    make_clip(in, &small_clip);
+    cliptest_make(in, &small_clip);
     size_t size;
     uint8_t *bytes = slurp(in, &size);
     parn_video_reader_t *r = open_ok(in);
@@ -714,7 +541,7 @@ START_TEST(destroy_removes_the_temporary_file)
 {
     SCRATCH(in, "in-destroy.mkv");
     SCRATCH(out, "out-destroy.mkv");
-    make_clip(in, &small_clip);
+    cliptest_make(in, &small_clip);
     parn_video_reader_t *r = open_ok(in);
     parn_video_writer_t *wr = NULL;
     ck_assert_int_eq(parn_video_writer_open(out, r, &wr), PARN_OK);
@@ -736,6 +563,53 @@ START_TEST(destroy_removes_the_temporary_file)
 }
 END_TEST
 
+/* A new file from a size and a rate: every frame arrives, at i / fps, and looks as written. */
+START_TEST(creates_a_new_video)
+{
+    static const double rates[] = {25.0, 30000.0 / 1001.0, 12.5};
+    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+        SCRATCH(out, k == 1 ? "created.mkv" : "created.mp4");
+        parn_video_writer_t *wr = NULL;
+        ck_assert_msg(parn_video_writer_create(out, 96, 64, rates[k], &wr) == PARN_OK, "%s",
+                      parn_last_error(NULL));
+        parn_frame_t *f = NULL, *first = NULL;
+        ck_assert_int_eq(parn_frame_alloc(PARN_PIX_RGB24, 96, 64, &f), PARN_OK);
+        for (int i = 0; i < 20; i++) {
+            cliptest_pattern(parn_frame_plane(f, 0), parn_frame_stride(f, 0), 96, 64, i);
+            if (i == 0) first = copy_frame(f);
+            ck_assert_int_eq(parn_video_write(wr, f), PARN_OK);
+        }
+        ck_assert_msg(parn_video_writer_close(wr) == PARN_OK, "%s", parn_last_error(NULL));
+        parn_video_reader_t *r = open_ok(out);
+        int width, height, has_audio;
+        double fps, duration;
+        ck_assert_int_eq(parn_video_info(r, &width, &height, &fps, NULL, &duration, &has_audio), PARN_OK);
+        ck_assert_int_eq(width, 96);
+        ck_assert_int_eq(height, 64);
+        ck_assert_int_eq(has_audio, 0);
+        ck_assert_msg(fabs(fps - rates[k]) < 1e-3, "fps %f, want %f", fps, rates[k]);
+        ck_assert_msg(fabs(duration - 20 / rates[k]) < 0.5 / rates[k] + 1e-3, "duration %f, want %f",
+                      duration, 20 / rates[k]);
+        parn_frame_t *back = NULL;
+        ck_assert_int_eq(read_all(r, 0, &back), 20);
+        ck_assert_msg(mean_abs_diff(back, first) < 3.0, "frame 0 differs by %f", mean_abs_diff(back, first));
+        parn_frame_free(&back);
+        parn_frame_free(&first);
+        parn_frame_free(&f);
+        parn_video_close(r);
+        unlink(out);
+    }
+    parn_video_writer_t *wr = NULL;
+    expect_error(parn_video_writer_create(scratch("x.mp4"), 1, 64, 25, &wr), PARN_E_INVALID_ARG, "size");
+    expect_error(parn_video_writer_create(scratch("x.mp4"), 64, 64, 0, &wr), PARN_E_INVALID_ARG, "frames per second");
+    expect_error(parn_video_writer_create(scratch("x.mp4"), 64, 64, NAN, &wr), PARN_E_INVALID_ARG, "frames per second");
+    expect_error(parn_video_writer_create(scratch("x.nosuchformat"), 64, 64, 25, &wr), PARN_E_UNSUPPORTED, "container");
+    expect_error(parn_video_writer_create("/nonexistent-dir/x.mp4", 64, 64, 25, &wr), PARN_E_IO, "nonexistent-dir");
+    ck_assert_ptr_null(wr);
+    ck_assert_int_eq(parn_video_writer_create(NULL, 64, 64, 25, &wr), PARN_E_INVALID_ARG);
+}
+END_TEST
+
 /* The library routes FFmpeg's and x264's messages to its log callback: a whole read, encode
  * and failure cycle leaves stderr empty. */
 START_TEST(nothing_is_printed)
@@ -743,7 +617,7 @@ START_TEST(nothing_is_printed)
     SCRATCH(in, "in-quiet.mkv");
     SCRATCH(out, "out-quiet.mp4");
     SCRATCH(log, "stderr.txt");
-    make_clip(in, &small_clip);
+    cliptest_make(in, &small_clip);
     fflush(stderr);
     int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ck_assert(saved >= 0 && fd >= 0);
@@ -854,7 +728,7 @@ START_TEST(bench_720p)
     const clip_spec hd = {1280, 720, 30, 120, true, AV_CODEC_ID_AAC};
     SCRATCH(in, "in-720p.mp4");
     SCRATCH(out, "out-720p.mp4");
-    make_clip(in, &hd);
+    cliptest_make(in, &hd);
     double t0 = now();
     parn_video_reader_t *r = open_ok(in);
     int64_t n = read_all(r, -1, NULL);
@@ -890,6 +764,7 @@ int main(void)
     tcase_add_test(tc, bad_inputs_give_clean_errors);
     tcase_add_test(tc, writer_refuses_and_reports);
     tcase_add_test(tc, destroy_removes_the_temporary_file);
+    tcase_add_test(tc, creates_a_new_video);
     tcase_add_test(tc, nothing_is_printed);
     tcase_add_test(tc, shared_clips);
     tcase_add_test(tc, bench_720p);

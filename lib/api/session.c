@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const parn_backend *parn__backend_cuda(void); /* NULL when not built or not loadable */
-
 parn_status parn__session_status(parn_session_t *s, parn_status st)
 {
     if (st != PARN_OK && st != PARN_AGAIN && st != PARN_EOF && s)
@@ -55,7 +53,7 @@ parn_status parn_device_count(const char *kind, int *count)
     }
     PARN_RETURN_IF(strcmp(kind, "cuda") != 0, PARN_E_INVALID_ARG,
                    "unknown device kind '%s' (cpu, cuda)", kind);
-    *count = 0;
+    *count = parn__cuda_device_count(); /* 0 without the module, a driver or a GPU */
     return PARN_OK;
 }
 
@@ -67,17 +65,16 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
     bool cuda;
     int index;
     PARN_TRY(parse_device(device, &cuda, &index));
-    const parn_backend *backend = cuda ? parn__backend_cuda() : parn_backend_cpu();
-    PARN_RETURN_IF(!backend, PARN_E_DEVICE,
-                   "device '%s': this libparn has no usable CUDA backend (built without CUDA, "
-                   "or no GPU driver)", device);
+    const parn_backend *backend = parn_backend_cpu();
+    parn_status st = cuda ? parn__backend_cuda(&backend) : PARN_OK;
+    if (st != PARN_OK) return parn__fail(st, "cuda:%d: %s", index, parn__thread_error());
     parn_session_t *s = parn__calloc(1, sizeof *s);
     PARN_RETURN_IF(!s, PARN_E_NOMEM, "parn_session_create: out of memory");
     int threads = (int)parn__opt_int(opts, PARN_OPT_THREADS);
-    parn_status st = backend->ctx_create(index, threads, &s->ctx);
+    st = backend->ctx_create(index, threads, &s->ctx);
     if (st != PARN_OK) {
         parn__free(s);
-        return st;
+        return cuda ? parn__fail(st, "cuda:%d: %s", index, parn__thread_error()) : st;
     }
     s->model = model;
     s->backend = backend;

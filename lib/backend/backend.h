@@ -6,7 +6,7 @@
 
 #include "graph/graph.h"
 
-#define PARN_BACKEND_API_VERSION 1
+#define PARN_BACKEND_API_VERSION 2
 
 /* Runs node n of g: reads its srcs' tensors, writes n->out (and side outputs). */
 typedef parn_status (*parn_kernel_fn)(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
@@ -23,8 +23,27 @@ struct parn_backend {
     void (*free)(parn_backend_ctx *ctx, float *p);
     void (*node_state_free)(void *state);                  /* frees parn_node.backend_state */
     const parn_kernel_fn *kernels;                         /* PARN_OP__COUNT entries; NULL = unsupported */
+    /* Memory apart from the host's (NULL for the CPU, whose kernels use leaves in place).
+     * Before each run the executor gives every needed leaf a device copy (inputs every run,
+     * parameters when their pointer or version changed) and points the leaf at it for the run;
+     * a kernel that writes a leaf in place bumps its version, and the executor copies it back
+     * after the run. Kept outputs leave the device through download. */
+    /* Queues a copy of bytes from host memory to device memory; host may be reused on return. */
+    parn_status (*upload)(parn_backend_ctx *ctx, float *dev, const float *host, size_t bytes);
+    /* Copies t (device memory, any strides) to dst as numel plain row-major floats, after the
+     * work queued before it; returns once dst holds them (and reports failures of that work). */
+    parn_status (*download)(parn_backend_ctx *ctx, const parn_tensor *t, float *dst);
 };
 
 const parn_backend *parn_backend_cpu(void);
+
+/* The CUDA backend, loaded on first use (lib/api/cuda_loader.c): PARN_E_DEVICE with a message
+ * when libparn-cuda.so, the driver or a GPU is missing. */
+parn_status parn__backend_cuda(const parn_backend **out);
+/* Usable CUDA devices: 0 without error when the module, the driver or a GPU is missing. */
+int parn__cuda_device_count(void);
+/* The CUDA libraries the module runs on ("CUDA runtime ..., cuDNN ..., cuBLAS ..."), or NULL
+ * when it does not load. */
+const char *parn__cuda_versions(void);
 
 #endif

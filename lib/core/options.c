@@ -32,6 +32,8 @@ static const option_spec specs[] = {
     {PARN_OPT_FACE_MARGIN, "face_margin", PARN_OPT_TYPE_FLOAT, 0, 2, 0.25, NULL},
     {PARN_OPT_FACE_SHAPE, "face_shape", PARN_OPT_TYPE_STRING, 0, 0, 0, "ellipse"},
     {PARN_OPT_CLIP_STRIDE, "clip_stride", PARN_OPT_TYPE_INT, 1, 1024, 16, NULL},
+    {PARN_OPT_TRAIN_CONFIG, "train_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
+    {PARN_OPT_DATASET_CONFIG, "dataset_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 

@@ -23,12 +23,17 @@ void parn_graph_unplan(parn_graph *g)
     for (int i = 0; i < g->n_buffers; i++) be->free(g->ctx, g->buffers[i].data);
     if (g->side_data)
         for (int i = 0; i < g->n_nodes; i++) be->free(g->ctx, g->side_data[i]);
+    if (g->mirrors)
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->mirrors[i].dev) be->free(g->ctx, g->mirrors[i].dev);
     parn__free(g->buffers);
     parn__free(g->side_data);
     parn__free(g->needed);
+    parn__free(g->mirrors);
     g->buffers = NULL;
     g->side_data = NULL;
     g->needed = NULL;
+    g->mirrors = NULL;
     g->n_buffers = 0;
     g->planned = g->ran = false;
 }
@@ -128,6 +133,22 @@ static parn_status assign_sides(parn_graph *g)
     return PARN_OK;
 }
 
+/* Device backends: a device copy of each needed leaf, filled at the start of each run. */
+static parn_status assign_mirrors(parn_graph *g)
+{
+    g->mirrors = parn__calloc((size_t)g->n_nodes, sizeof *g->mirrors);
+    PARN_RETURN_IF(!g->mirrors, PARN_E_NOMEM, "graph: out of memory for device copies of leaves");
+    for (int i = 0; i < g->n_nodes; i++) {
+        parn_node *n = &g->nodes[i];
+        if (!g->needed[i] || !is_leaf(n)) continue;
+        size_t bytes = (size_t)parn_tensor_numel(&n->out) * sizeof(float);
+        g->mirrors[i].dev = g->backend->alloc(g->ctx, bytes);
+        PARN_RETURN_IF(!g->mirrors[i].dev, PARN_E_NOMEM,
+                       "graph: out of device memory for leaf '%s' (%zu bytes)", n->name, bytes);
+    }
+    return PARN_OK;
+}
+
 parn_status parn_graph_plan(parn_graph *g, const parn_backend *backend, parn_backend_ctx *ctx)
 {
     PARN_RETURN_IF(!g || !backend, PARN_E_INVALID_ARG, "graph: NULL graph or backend");
@@ -153,10 +174,56 @@ parn_status parn_graph_plan(parn_graph *g, const parn_backend *backend, parn_bac
         st = assign_buffers(g, last_use, buffer_of, busy);
     }
     if (st == PARN_OK) st = assign_sides(g);
+    if (st == PARN_OK && backend->upload) st = assign_mirrors(g);
     parn__free(last_use);
     parn__free(buffer_of);
     parn__free(busy);
     if (st != PARN_OK) parn_graph_unplan(g);
+    return st;
+}
+
+/* Points each needed leaf at its device copy, uploading inputs on every run and parameters
+ * whose host pointer or version changed since the last upload. */
+static parn_status enter_device(parn_graph *g)
+{
+    parn_status st = PARN_OK;
+    for (int i = 0; i < g->n_nodes; i++) {
+        parn_node *n = &g->nodes[i];
+        parn_mirror *m = &g->mirrors[i];
+        if (!m->dev) continue;
+        bool fresh = n->op == PARN_OP_PARAM && m->valid && m->host == n->out.data &&
+                     m->version == n->out.version;
+        if (!fresh && st == PARN_OK) {
+            m->valid = false;
+            st = g->backend->upload(g->ctx, m->dev, n->out.data,
+                                    (size_t)parn_tensor_numel(&n->out) * sizeof(float));
+            m->valid = st == PARN_OK;
+        }
+        /* every leaf is switched, even after a failure, so that leave_device restores them all */
+        m->host = n->out.data;
+        m->version = n->out.version;
+        n->out.data = m->dev;
+    }
+    return st;
+}
+
+/* Points the leaves back at host memory; after a successful run, copies back the leaves whose
+ * version a kernel bumped (written in place, like batch norm's running statistics). */
+static parn_status leave_device(parn_graph *g, bool ran)
+{
+    parn_status st = PARN_OK;
+    for (int i = 0; i < g->n_nodes; i++) {
+        parn_node *n = &g->nodes[i];
+        parn_mirror *m = &g->mirrors[i];
+        if (!m->dev || n->out.data != m->dev) continue;
+        bool written = n->out.version != m->version;
+        if (written && ran && st == PARN_OK)
+            st = g->backend->download(g->ctx, &n->out, (float *)m->host);
+        n->out.data = (float *)m->host;
+        /* current after a copy back; after a failure the host copy wins: upload it again */
+        if (written) m->valid = ran && st == PARN_OK;
+        m->version = n->out.version;
+    }
     return st;
 }
 
@@ -171,13 +238,20 @@ parn_status parn_graph_run(parn_graph *g, const parn_backend *backend, parn_back
     }
     if (backend->ctx_enter) backend->ctx_enter(ctx);
     g->ran = false;
-    for (int i = 0; i < g->n_nodes; i++) {
+    parn_status st = g->mirrors ? enter_device(g) : PARN_OK;
+    for (int i = 0; i < g->n_nodes && st == PARN_OK; i++) {
         parn_node *n = &g->nodes[i];
         if (!g->needed[i] || is_leaf(n)) continue;
         parn_kernel_fn kernel = backend->kernels[n->op];
-        PARN_RETURN_IF(!kernel, PARN_E_UNSUPPORTED, "%s: no %s kernel", n->name, backend->name);
-        PARN_TRY(kernel(ctx, g, n));
+        if (!kernel)
+            st = parn__fail(PARN_E_UNSUPPORTED, "%s: no %s kernel", n->name, backend->name);
+        else
+            st = kernel(ctx, g, n);
     }
-    g->ran = true;
-    return PARN_OK;
+    if (g->mirrors) {
+        parn_status back = leave_device(g, st == PARN_OK);
+        if (st == PARN_OK) st = back;
+    }
+    g->ran = st == PARN_OK;
+    return st;
 }

@@ -2,6 +2,8 @@
 /* Graph construction: leaves, op nodes with shape inference, and the sticky error. */
 #include "graph_impl.h"
 
+#include "backend/backend.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -215,6 +217,8 @@ parn_status parn_graph_read(const parn_graph *g, int id, float *dst)
                    n->name);
     PARN_RETURN_IF(!n->out.data || (!leaf && !g->ran), PARN_E_STATE,
                    "graph: node %d (%s) has no data yet; run the graph first", id, n->name);
+    /* leaves always point at host memory between runs; outputs of a device backend do not */
+    if (!leaf && g->backend->download) return g->backend->download(g->ctx, &n->out, dst);
     parn_tensor_read_plain(&n->out, dst);
     return PARN_OK;
 }

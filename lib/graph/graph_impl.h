@@ -10,6 +10,15 @@ typedef struct parn_buffer {
     size_t bytes;
 } parn_buffer;
 
+/* A leaf's copy in device memory (backends with an upload hook), valid while the leaf's host
+ * pointer and version are those copied. */
+typedef struct parn_mirror {
+    float *dev;
+    const float *host;
+    uint64_t version;
+    bool valid;
+} parn_mirror;
+
 struct parn_graph {
     parn_node *nodes;
     int n_nodes, cap;
@@ -26,6 +35,7 @@ struct parn_graph {
     parn_buffer *buffers;        /* activation buffers, reused across nodes */
     int n_buffers;
     float **side_data;           /* side outputs, one allocation per node with sides */
+    parn_mirror *mirrors;        /* per node, for leaves on a device backend; else NULL */
 };
 
 /* Frees buffers and backend state; the next run plans again. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Video files written with FFmpeg like a reader's input: same size, frame rate, time base and
- * frame timestamps, the input's audio stream copied unchanged, into a temporary file renamed
- * into place at the end.
+/* Video files written with FFmpeg, into a temporary file renamed into place at the end: either
+ * like a reader's input (same size, frame rate, time base and frame timestamps, the input's
+ * audio stream copied unchanged) or new (a size and a frame rate, no audio).
  *
  * Choices (why):
  * - H.264 with libx264 when the container takes it, else a software encoder for the container
@@ -16,6 +16,7 @@
 #include "video.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <libavutil/avstring.h>
 #include <libavutil/opt.h>
@@ -30,8 +31,19 @@
 /* Attempts at a fresh temporary name before giving up. */
 #define TEMP_NAME_TRIES 100
 
+/* What the video stream looks like: the reader's, or one made from a size and a rate. */
+typedef struct video_spec {
+    int width, height;
+    AVRational rate, time_base, aspect;
+    enum AVColorSpace colorspace;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic transfer;
+    const AVStream *like;          /* the input stream (side data to copy), or NULL */
+} video_spec;
+
 struct parn_video_writer {
     char *path, *temp_path;
+    video_spec spec;
     parn_video_reader_t *reader; /* borrowed; NULL once closed first */
     AVFormatContext *out;
     AVCodecContext *encoder;
@@ -160,32 +172,50 @@ static parn_status refuse_input(const parn_video_writer_t *w, const parn_video_r
     return PARN_OK;
 }
 
+static video_spec spec_of_reader(const parn_video_reader_t *r)
+{
+    const AVStream *in = r->fmt->streams[r->video];
+    const AVCodecParameters *par = in->codecpar;
+    return (video_spec){r->width, r->height, parn__video_rate(r), in->time_base,
+                        par->sample_aspect_ratio, par->color_space, par->color_primaries,
+                        par->color_trc, in};
+}
+
+/* A new stream: frames counted in 1 / rate, BT.601 (what libswscale converts RGB with). */
+static video_spec spec_of_rate(int width, int height, double fps)
+{
+    AVRational rate = av_d2q(fps, 1000000);
+    static const AVRational ntsc[] = {{24000, 1001}, {30000, 1001}, {60000, 1001}};
+    for (size_t i = 0; i < sizeof ntsc / sizeof ntsc[0]; i++)
+        if (fabs(fps - av_q2d(ntsc[i])) < 1e-3) rate = ntsc[i];
+    return (video_spec){width, height, rate, av_inv_q(rate), {1, 1}, AVCOL_SPC_SMPTE170M,
+                        AVCOL_PRI_SMPTE170M, AVCOL_TRC_SMPTE170M, NULL};
+}
+
 static parn_status open_encoder(parn_video_writer_t *w, const AVCodec *codec)
 {
-    const parn_video_reader_t *r = w->reader;
-    const AVCodecParameters *in = r->fmt->streams[r->video]->codecpar;
+    const video_spec *v = &w->spec;
     AVCodecContext *enc = w->encoder = avcodec_alloc_context3(codec);
     PARN_RETURN_IF(!enc, PARN_E_NOMEM, "video '%s': out of memory", w->path);
-    AVRational rate = parn__video_rate(r);
-    enc->width = r->width;
-    enc->height = r->height;
-    enc->pix_fmt = choose_pixel_format(codec, r->width, r->height);
-    enc->framerate = rate;
+    enc->width = v->width;
+    enc->height = v->height;
+    enc->pix_fmt = choose_pixel_format(codec, v->width, v->height);
+    enc->framerate = v->rate;
     /* frame counting time base; reduced so that MPEG-4's 16-bit clock accepts it */
-    av_reduce(&enc->time_base.num, &enc->time_base.den, rate.den, rate.num, 65535);
-    enc->sample_aspect_ratio = in->sample_aspect_ratio;
+    av_reduce(&enc->time_base.num, &enc->time_base.den, v->rate.den, v->rate.num, 65535);
+    enc->sample_aspect_ratio = v->aspect;
     enc->max_b_frames = 0;
     enc->thread_count = 0;
-    enc->colorspace = in->color_space;
-    enc->color_primaries = in->color_primaries;
-    enc->color_trc = in->color_trc;
+    enc->colorspace = v->colorspace;
+    enc->color_primaries = v->primaries;
+    enc->color_trc = v->transfer;
     enc->color_range = AVCOL_RANGE_MPEG;
     if (w->out->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     set_quality(enc, codec);
     int err = avcodec_open2(enc, codec, NULL);
     if (err < 0) {
         char what[128];
-        snprintf(what, sizeof what, "%s cannot encode %dx%d %s", codec->name, r->width, r->height,
+        snprintf(what, sizeof what, "%s cannot encode %dx%d %s", codec->name, v->width, v->height,
                  av_get_pix_fmt_name(enc->pix_fmt));
         return parn__video_fail(PARN_E_UNSUPPORTED, err, w->path, what);
     }
@@ -202,19 +232,20 @@ static parn_status open_encoder(parn_video_writer_t *w, const AVCodec *codec)
 
 static parn_status add_video_stream(parn_video_writer_t *w)
 {
-    const AVStream *in = w->reader->fmt->streams[w->reader->video];
+    const video_spec *v = &w->spec;
     AVStream *st = w->video_out = avformat_new_stream(w->out, NULL);
     PARN_RETURN_IF(!st, PARN_E_NOMEM, "video '%s': out of memory", w->path);
     int err = avcodec_parameters_from_context(st->codecpar, w->encoder);
     if (err < 0) return parn__video_fail(PARN_E_BACKEND, err, w->path, "video stream parameters");
-    st->time_base = in->time_base;
+    st->time_base = v->time_base;
     /* MP4 would pick its own clock (a multiple of 10000); keep the input's */
-    if (in->time_base.num == 1 && av_opt_find(w->out->priv_data, "video_track_timescale", NULL, 0, 0))
-        av_opt_set_int(w->out->priv_data, "video_track_timescale", in->time_base.den, 0);
-    st->avg_frame_rate = st->r_frame_rate = parn__video_rate(w->reader);
-    st->sample_aspect_ratio = in->sample_aspect_ratio;
+    if (v->time_base.num == 1 && av_opt_find(w->out->priv_data, "video_track_timescale", NULL, 0, 0))
+        av_opt_set_int(w->out->priv_data, "video_track_timescale", v->time_base.den, 0);
+    st->avg_frame_rate = st->r_frame_rate = v->rate;
+    st->sample_aspect_ratio = v->aspect;
+    if (!v->like) return PARN_OK;
     size_t size = 0;
-    const uint8_t *rotation = av_stream_get_side_data(in, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    const uint8_t *rotation = av_stream_get_side_data(v->like, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (rotation) {
         uint8_t *copy = av_stream_new_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, size);
         PARN_RETURN_IF(!copy, PARN_E_NOMEM, "video '%s': out of memory", w->path);
@@ -265,9 +296,9 @@ static parn_status start_file(parn_video_writer_t *w)
     return PARN_OK;
 }
 
+/* The container, encoder and streams for w->spec (and r's audio when r is not NULL). */
 static parn_status writer_setup(parn_video_writer_t *w, parn_video_reader_t *r)
 {
-    PARN_TRY(refuse_input(w, r));
     int err = avformat_alloc_output_context2(&w->out, NULL, NULL, w->path);
     if (err < 0 || !w->out)
         return parn__fail(PARN_E_UNSUPPORTED, "video '%s': no video container for its extension",
@@ -278,11 +309,11 @@ static parn_status writer_setup(parn_video_writer_t *w, parn_video_reader_t *r)
     const AVCodec *codec = choose_encoder(w->out->oformat);
     PARN_RETURN_IF(!codec, PARN_E_UNSUPPORTED, "video '%s': no video encoder for %s files", w->path,
                    w->out->oformat->name);
-    w->video_tb = r->fmt->streams[r->video]->time_base;
-    w->frame_duration = parn__video_frame_duration(r);
+    w->video_tb = w->spec.time_base;
+    w->frame_duration = r ? parn__video_frame_duration(r) : 1;
     PARN_TRY(open_encoder(w, codec));
     PARN_TRY(add_video_stream(w));
-    if (r->audio >= 0) PARN_TRY(add_audio_stream(w));
+    if (r && r->audio >= 0) PARN_TRY(add_audio_stream(w));
     PARN_TRY(create_temp_file(w));
     return start_file(w);
 }
@@ -306,6 +337,20 @@ static void writer_free(parn_video_writer_t *w)
     parn__free(w);
 }
 
+static parn_status writer_new(const char *path, parn_video_writer_t **out)
+{
+    parn__ffmpeg_init();
+    parn_video_writer_t *w = parn__calloc(1, sizeof *w);
+    PARN_RETURN_IF(!w, PARN_E_NOMEM, "video '%s': out of memory", path);
+    w->path = parn__strdup(path);
+    if (!w->path) {
+        parn__free(w);
+        return parn__fail(PARN_E_NOMEM, "video '%s': out of memory", path);
+    }
+    *out = w;
+    return PARN_OK;
+}
+
 parn_status parn_video_writer_open(const char *path, parn_video_reader_t *like,
                                    parn_video_writer_t **out)
 {
@@ -313,19 +358,38 @@ parn_status parn_video_writer_open(const char *path, parn_video_reader_t *like,
                    "parn_video_writer_open: NULL argument");
     PARN_RETURN_IF(like->writer, PARN_E_STATE,
                    "video '%s': the reader of '%s' already feeds another writer", path, like->path);
-    parn__ffmpeg_init();
-    parn_video_writer_t *w = parn__calloc(1, sizeof *w);
-    PARN_RETURN_IF(!w, PARN_E_NOMEM, "video '%s': out of memory", path);
+    parn_video_writer_t *w = NULL;
+    PARN_TRY(writer_new(path, &w));
     w->reader = like;
-    w->path = parn__strdup(path);
-    parn_status st = w->path ? writer_setup(w, like)
-                             : parn__fail(PARN_E_NOMEM, "video '%s': out of memory", path);
+    w->spec = spec_of_reader(like);
+    parn_status st = refuse_input(w, like);
+    if (st == PARN_OK) st = writer_setup(w, like);
     if (st != PARN_OK) {
         w->reader = NULL; /* it never fed this writer */
         writer_free(w);
         return st;
     }
     like->writer = w;
+    *out = w;
+    return PARN_OK;
+}
+
+parn_status parn_video_writer_create(const char *path, int width, int height, double fps,
+                                     parn_video_writer_t **out)
+{
+    PARN_RETURN_IF(!path || !out, PARN_E_INVALID_ARG, "parn_video_writer_create: NULL argument");
+    PARN_RETURN_IF(width < 2 || height < 2 || width > 16384 || height > 16384, PARN_E_INVALID_ARG,
+                   "video '%s': size %dx%d is outside 2..16384", path, width, height);
+    PARN_RETURN_IF(!(fps > 0 && fps <= 1000), PARN_E_INVALID_ARG,
+                   "video '%s': %g frames per second is outside (0, 1000]", path, fps);
+    parn_video_writer_t *w = NULL;
+    PARN_TRY(writer_new(path, &w));
+    w->spec = spec_of_rate(width, height, fps);
+    parn_status st = writer_setup(w, NULL);
+    if (st != PARN_OK) {
+        writer_free(w);
+        return st;
+    }
     *out = w;
     return PARN_OK;
 }

@@ -396,11 +396,13 @@ static bool all_finite(const parn_tensor *t)
     return true;
 }
 
-/* Takes the file's tensors: known network prefixes only; BatchNorm's step counters skipped. */
+/* Takes the file's tensors: known network prefixes only; BatchNorm's step counters and a
+ * checkpoint's training state (PARN_TRAIN_PREFIX) skipped. */
 static parn_status take_tensors(parn_model_t *m, const parn_st_file *f)
 {
     for (int i = 0; i < parn_st_count(f); i++) {
         const char *name = parn_st_name(f, i), *dot = strchr(name, '.');
+        if (strncmp(name, PARN_TRAIN_PREFIX, strlen(PARN_TRAIN_PREFIX)) == 0) continue; /* a checkpoint's state */
         int k = dot ? net_of_name(name, (size_t)(dot - name)) : -1;
         PARN_RETURN_IF(k < 0, PARN_E_FORMAT, "model: tensor '%s' belongs to no network (%s)", name,
                        "generator., discriminator., fem., c3d., detector., embedder.");
@@ -437,7 +439,7 @@ parn_status parn_model_load(const char *path, parn_model_t **out)
 
 /* ---- save ------------------------------------------------------------------------------ */
 
-static cJSON *metadata_of(const parn_model_t *m)
+cJSON *parn_model_metadata(const parn_model_t *m)
 {
     cJSON *meta = cJSON_CreateObject(), *configs = cJSON_CreateObject();
     bool ok = meta && configs;
@@ -458,7 +460,7 @@ static cJSON *metadata_of(const parn_model_t *m)
 parn_status parn_model_save(const parn_model_t *m, const char *path)
 {
     PARN_RETURN_IF(!m || !path, PARN_E_INVALID_ARG, "parn_model_save: NULL argument");
-    cJSON *meta = metadata_of(m);
+    cJSON *meta = parn_model_metadata(m);
     parn_st_entry *e = parn__malloc((size_t)(m->n_tensors + 1) * sizeof *e);
     parn_status st = meta && e ? PARN_OK : parn__fail(PARN_E_NOMEM, "parn_model_save: out of memory");
     for (int i = 0; st == PARN_OK && i < m->n_tensors; i++)
@@ -541,4 +543,46 @@ parn_status parn_model_import(const char *format, const char *path, parn_model_t
     }
     *out = m;
     return PARN_OK;
+}
+
+/* ---- assembling models from networks (trainers) ------------------------------------------ */
+
+parn_model_t *parn_model_alloc(void)
+{
+    return model_new();
+}
+
+/* dst's configuration of network k becomes a deep copy of src's (a JSON round trip). */
+static parn_status copy_config(parn_model_t *dst, const parn_model_t *src, parn_net_kind k)
+{
+    cJSON *j = config_to_json(src, k);
+    PARN_RETURN_IF(!j, PARN_E_NOMEM, "model: out of memory copying the %s configuration", net_names[k]);
+    parn_status st = config_from_json(dst, k, j);
+    cJSON_Delete(j);
+    return st;
+}
+
+parn_status parn_model_copy_network(parn_model_t *dst, const parn_model_t *src, parn_net_kind k)
+{
+    PARN_RETURN_IF(!dst || !src || !buildable(k), PARN_E_INVALID_ARG, "model: bad network copy");
+    PARN_RETURN_IF(!src->has[k], PARN_E_NOT_FOUND, "model: no %s network to copy", net_names[k]);
+    PARN_RETURN_IF(dst->has[k], PARN_E_STATE, "model: the %s network is already there", net_names[k]);
+    PARN_TRY(copy_config(dst, src, k));
+    size_t len = strlen(net_names[k]);
+    for (int i = 0; i < src->n_tensors; i++) {
+        const parn_model_tensor *e = &src->tensors[i];
+        if (strncmp(e->name, net_names[k], len) != 0 || e->name[len] != '.') continue;
+        int idx;
+        PARN_TRY(parn_model_add(dst, e->name, e->t.ndim, e->t.dims, &idx));
+        parn_tensor_copy(&dst->tensors[idx].t, &e->t);
+    }
+    dst->has[k] = true;
+    return PARN_OK;
+}
+
+parn_status parn_model_finish(parn_model_t *m)
+{
+    PARN_RETURN_IF(!m, PARN_E_INVALID_ARG, "model: NULL model");
+    PARN_TRY(build_all(m));
+    return describe(m);
 }

@@ -32,4 +32,19 @@ int parn_model_find(const parn_model_t *m, const char *name);
 parn_status parn_model_add(parn_model_t *m, const char *name, int ndim, const int64_t *dims,
                            int *index);
 
+/* Tensors under this prefix in a model file are a trainer's checkpoint state (optimizer
+ * buffers): parn_model_load skips them. */
+#define PARN_TRAIN_PREFIX "train."
+
+/* The __metadata__ parn_model_save writes (format and configurations); NULL when out of memory. */
+cJSON *parn_model_metadata(const parn_model_t *m);
+
+/* Assembling a model network by network (the trainers' copies and snapshots): an empty model
+ * with default configurations; a deep copy of src's network k (configuration and tensors, owned)
+ * into dst, which must lack it; then parn_model_finish checks every network by building it and
+ * writes the description. Free with parn_model_destroy. */
+parn_model_t *parn_model_alloc(void);
+parn_status parn_model_copy_network(parn_model_t *dst, const parn_model_t *src, parn_net_kind k);
+parn_status parn_model_finish(parn_model_t *m);
+
 #endif

@@ -176,16 +176,28 @@ static parn_status source_of(parn_clip_prep *p, const parn_frame_t *frame, rgb_s
 parn_status parn_clip_prep_frame(parn_clip_prep *p, const parn_frame_t *frame, int crop, float *out,
                                  size_t plane_stride)
 {
-    PARN_RETURN_IF(!p || !frame || !out, PARN_E_INVALID_ARG, "classify: NULL frame or buffer");
+    PARN_RETURN_IF(crop < 1, PARN_E_INVALID_ARG, "classify: crop %d out of range", crop);
+    parn_clip_geometry g = parn_clip_geometry_for(crop);
+    return parn_clip_prep_frame_at(p, frame, &g, out, plane_stride);
+}
+
+parn_status parn_clip_prep_frame_at(parn_clip_prep *p, const parn_frame_t *frame,
+                                    const parn_clip_geometry *g, float *out, size_t plane_stride)
+{
+    PARN_RETURN_IF(!p || !frame || !out || !g, PARN_E_INVALID_ARG, "classify: NULL frame or buffer");
+    int crop = g->crop;
     PARN_RETURN_IF(crop < 1 || plane_stride < (size_t)crop * (size_t)crop, PARN_E_INVALID_ARG,
                    "classify: crop %d or plane stride %zu out of range", crop, plane_stride);
+    PARN_RETURN_IF(g->top < 0 || g->left < 0 || g->top + crop > g->height ||
+                       g->left + crop > g->width,
+                   PARN_E_INVALID_ARG, "classify: crop %d at (%d, %d) outside the %dx%d resize",
+                   crop, g->left, g->top, g->width, g->height);
     PARN_RETURN_IF(parn_pixel_format_planes(parn_frame_format(frame)) == 0, PARN_E_INVALID_ARG,
                    "classify: frame of unknown pixel format %d", (int)parn_frame_format(frame));
     rgb_source src;
     PARN_TRY(source_of(p, frame, &src));
-    parn_clip_geometry g = parn_clip_geometry_for(crop);
-    PARN_TRY(compute_taps(&p->x, src.width, g.width, g.left, crop));
-    PARN_TRY(compute_taps(&p->y, src.height, g.height, g.top, crop));
+    PARN_TRY(compute_taps(&p->x, src.width, g->width, g->left, crop));
+    PARN_TRY(compute_taps(&p->y, src.height, g->height, g->top, crop));
     /* the spans move forward with the output row: these are all the rows the crop reads */
     int first = p->y.span[0], last = p->y.span[2 * crop - 2] + p->y.span[2 * crop - 1];
     size_t row_floats = (size_t)crop * 3;

@@ -29,4 +29,9 @@ void parn_clip_prep_destroy(parn_clip_prep *p);
 parn_status parn_clip_prep_frame(parn_clip_prep *p, const parn_frame_t *frame, int crop, float *out,
                                  size_t plane_stride);
 
+/* As parn_clip_prep_frame with the crop at g's (top, left) inside its height x width resize
+ * instead of the centre (the training loader's random crops); g->crop is the crop side. */
+parn_status parn_clip_prep_frame_at(parn_clip_prep *p, const parn_frame_t *frame,
+                                    const parn_clip_geometry *g, float *out, size_t plane_stride);
+
 #endif

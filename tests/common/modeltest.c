@@ -91,7 +91,7 @@ void modeltest_backward(parn_graph *g, int loss, int seed)
 
 void modeltest_run(parn_graph *g)
 {
-    ck_assert_msg(parn_graph_run(g, parn_backend_cpu(), optest_cpu()) == PARN_OK, "run: %s",
+    ck_assert_msg(parn_graph_run(g, optest_backend(), optest_cpu()) == PARN_OK, "run: %s",
                   parn_last_error(NULL));
 }
 

@@ -45,7 +45,7 @@ int modeltest_dot(parn_graph *g, int a, int b);
 /* Appends the backward pass of loss (seed as in parn_graph_backward); fails the test otherwise. */
 void modeltest_backward(parn_graph *g, int loss, int seed);
 
-/* Runs g on the CPU backend; fails the test with the error otherwise. */
+/* Runs g on the backend under test (optest_backend); fails the test with the error otherwise. */
 void modeltest_run(parn_graph *g);
 
 /* A copy of node's values, which the caller frees. */

@@ -2,6 +2,9 @@
 /* The op test harness (see optest.h). */
 #include "optest.h"
 
+/* the harness itself means the CPU backend when it names it */
+#undef parn_backend_cpu
+
 #include "backend/backend.h"
 #include "io/safetensors.h"
 
@@ -41,10 +44,43 @@ int optest_case_count(const char *family)
     return n;
 }
 
+/* "cuda" or "cuda:N" in $PARN_TEST_DEVICE: true, with N (0 by default) in *index. */
+static bool cuda_device(int *index)
+{
+    const char *d = getenv("PARN_TEST_DEVICE");
+    *index = 0;
+    if (!d || strncmp(d, "cuda", 4) != 0) return false;
+    if (d[4] == ':') *index = atoi(d + 5);
+    return true;
+}
+
+bool optest_on_cpu(void)
+{
+    int index;
+    return !cuda_device(&index);
+}
+
+const parn_backend *optest_backend(void)
+{
+    static const parn_backend *be;
+    int index;
+    if (be) return be;
+    if (!cuda_device(&index)) return be = parn_backend_cpu();
+    const parn_backend *cuda = NULL;
+    parn_status st = parn__backend_cuda(&cuda);
+    ck_assert_msg(st == PARN_OK, "PARN_TEST_DEVICE=%s: %s", getenv("PARN_TEST_DEVICE"),
+                  parn_last_error(NULL));
+    return be = cuda;
+}
+
 parn_backend_ctx *optest_cpu(void)
 {
     static parn_backend_ctx *ctx;
-    if (!ctx) ck_assert_int_eq(parn_backend_cpu()->ctx_create(0, 2, &ctx), PARN_OK);
+    int index;
+    if (!ctx) {
+        parn_status st = optest_backend()->ctx_create(cuda_device(&index) ? index : 0, 2, &ctx);
+        ck_assert_msg(st == PARN_OK, "%s context: %s", optest_backend()->name, parn_last_error(NULL));
+    }
     return ctx;
 }
 
@@ -162,7 +198,7 @@ static void build_case(op_case *c, optest_build_fn build)
 
 static void run_graph(op_case *c)
 {
-    parn_status st = parn_graph_run(c->g, parn_backend_cpu(), optest_cpu());
+    parn_status st = parn_graph_run(c->g, optest_backend(), optest_cpu());
     ck_assert_msg(st == PARN_OK, "%s: run failed: %s", c->name, parn_last_error(NULL));
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The op test harness: runs every case of a fixture file (tests/reference/fixtures) through
- * the CPU backend, compares the output and each input gradient with PyTorch, and checks the
+ * the backend under test (the CPU unless $PARN_TEST_DEVICE names a GPU), compares the output and each input gradient with PyTorch, and checks the
  * analytic gradients against central finite differences computed in double precision. */
 #ifndef PARN_OPTEST_H
 #define PARN_OPTEST_H
@@ -8,7 +8,10 @@
 #include <check.h>
 #include <cjson/cJSON.h>
 
+#include "backend/backend.h"
 #include "graph/graph.h"
+
+#include <stdbool.h>
 
 /* Builds the op under test on input nodes (in the fixture's input order); returns the output
  * node or -1. attrs is the case's "attrs" object. */
@@ -29,8 +32,21 @@ int optest_ints(const cJSON *attrs, const char *key, int *out, int n);
 /* Relative error max|a - b| / max(max|b|, 1e-12) over n values. */
 double optest_rel_error(const float *a, const float *b, int64_t n);
 
-/* A CPU context shared by the tests of one process (2 threads). */
+/* The backend under test: $PARN_TEST_DEVICE, "cpu" (the default) or "cuda[:N]"; a CUDA backend
+ * that does not load fails the test with the loader's message. */
+const parn_backend *optest_backend(void);
+
+/* A context of the backend under test, shared by the tests of one process (2 threads on the
+ * CPU). */
 parn_backend_ctx *optest_cpu(void);
+
+/* True when the backend under test is the CPU (for tests of the CPU backend's own behaviour). */
+bool optest_on_cpu(void);
+
+/* The suites name the CPU backend, written before there was a choice; this points them at the
+ * backend under test, so that `PARN_TEST_DEVICE=cuda:0 meson test` runs them all on the GPU
+ * against the same PyTorch fixtures. */
+#define parn_backend_cpu() optest_backend()
 
 /* A Check suite with one looped TCase per family, named after it. */
 TCase *optest_tcase(const char *family, const TTest *test);

@@ -8,6 +8,8 @@ inputs for loss = sum(output * dy). One file per module: fixtures/<module>.safet
 case list (op, attributes, input names, differentiable inputs) in __metadata__["cases"].
 
 Run: /usr/bin/python3 tests/reference/gen_fixtures.py [module ...]   (Debian's python3-torch)
+Modules train.x live in train/ (train.optim: optimizers and schedules; train.losses: the
+training losses, fixtures/train_losses.safetensors).
 """
 import importlib
 import json
@@ -63,21 +65,25 @@ def run_case(i, case, tensors):
 
 
 def generate(module_name):
-    mod = importlib.import_module("ops." + module_name)
+    # "train.x" names tests/reference/train/x.py; a module with write(out_dir) writes its own file
+    mod = importlib.import_module(module_name if "." in module_name else "ops." + module_name)
+    if hasattr(mod, "write"):
+        return mod.write(os.path.join(HERE, "fixtures"))
     torch.manual_seed(0)
     tensors, meta = {}, []
     for i, case in enumerate(mod.cases()):
         meta.append(run_case(i, case, tensors))
     out_dir = os.path.join(HERE, "fixtures")
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, module_name + ".safetensors")
+    path = os.path.join(out_dir, module_name.replace(".", "_") + ".safetensors")
     save_safetensors(path, tensors, {"cases": json.dumps(meta), "torch": torch.__version__})
     print(f"{path}: {len(meta)} cases, {os.path.getsize(path)} bytes")
 
 
 def main():
-    names = sys.argv[1:] or sorted(f[:-3] for f in os.listdir(os.path.join(HERE, "ops"))
-                                   if f.endswith(".py") and not f.startswith("_"))
+    names = sys.argv[1:] or [pkg + f[:-3] for pkg, d in (("", "ops"), ("train.", "train"))
+                             for f in sorted(os.listdir(os.path.join(HERE, d)))
+                             if f.endswith(".py") and not f.startswith("_")]
     for name in names:
         generate(name)
 

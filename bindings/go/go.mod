@@ -1,0 +1,3 @@
+module libparn.org/parn
+
+go 1.19
