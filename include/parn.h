@@ -206,9 +206,17 @@ typedef enum parn_option {
                                      parn_trainer_create (optimizers, rates, schedules, loss
                                      weights, batch sizes, checkpointing); keys, ranges and the
                                      paper's defaults in docs/training.md (default "{}") */
-    PARN_OPT_DATASET_CONFIG = 20 /**< string: JSON object of dataset settings for
+    PARN_OPT_DATASET_CONFIG = 20, /**< string: JSON object of dataset settings for
                                      parn_dataset_open (split, subset, sizes, augmentation, seed);
                                      keys in docs/training.md (default "{}") */
+    PARN_OPT_PRECISION = 21 /**< string: arithmetic of a session's convolutions and dense layers,
+                                 fixed at creation: "fp32" (default), "tf32", "fp16" or "bf16".
+                                 CUDA only: a CPU session accepts "fp32" and fails with
+                                 PARN_E_UNSUPPORTED for the others. "tf32" keeps fp32 storage
+                                 with TF32 tensor cores; "fp16"/"bf16" run convolutions and dense
+                                 layers on fp16/bf16 tensor cores (fp32 accumulation, fp32
+                                 results), for inference only: parn_trainer_create fails with
+                                 PARN_E_UNSUPPORTED on such a session */
 } parn_option;
 
 /** The type of an option's value. Since: 0.1 */

@@ -131,6 +131,21 @@ cudaError_t parn_k_reshape(cudaStream_t stream, float *y, parn_kview yv, const f
 cudaError_t parn_k_permute(cudaStream_t stream, float *y, parn_kview yv, const float *x,
                            parn_kview xv, const int *perm);
 
+/* ---- convert.cu ---------------------------------------------------------------------------- */
+
+/* Element types of reduced-precision buffers (16-bit words in device memory). */
+enum { PARN_K_F16 = 1, PARN_K_BF16 = 2 };
+
+/* y (16-bit elements of kind PARN_K_F16 / PARN_K_BF16, y's strides in elements) = x rounded to
+ * nearest, ties to even (as __float2half_rn / __float2bfloat16_rn), over y's dims; x has them
+ * too, any strides on both sides (e.g. plain fp32 into channels-last half). */
+cudaError_t parn_k_to_half(cudaStream_t stream, int kind, void *y, parn_kview yv, const float *x,
+                           parn_kview xv);
+
+/* y = x (16-bit elements of kind) widened to fp32 (exact), any strides on both sides. */
+cudaError_t parn_k_from_half(cudaStream_t stream, int kind, float *y, parn_kview yv,
+                             const void *x, parn_kview xv);
+
 /* ---- resize.cu ----------------------------------------------------------------------------- */
 
 /* Bilinear resize of N x C x H x W x to y's H and W (PyTorch's upsample_bilinear2d, both

@@ -134,6 +134,56 @@ START_TEST(malformed_device_names)
 }
 END_TEST
 
+/* PARN_OPT_PRECISION: a CPU session computes in fp32 only; unknown names and changes after
+ * creation are refused. */
+static parn_status precision_session(const char *device, const char *precision, parn_session_t **s,
+                                     char *msg, size_t size)
+{
+    parn_options_t *o = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    ck_assert_int_eq(parn_options_set_string(o, PARN_OPT_DEVICE, device), PARN_OK);
+    ck_assert_int_eq(parn_options_set_string(o, PARN_OPT_PRECISION, precision), PARN_OK);
+    parn_options_set_int(o, PARN_OPT_THREADS, 2);
+    *s = NULL;
+    parn_status st = parn_session_create(NULL, o, s);
+    snprintf(msg, size, "%s", st == PARN_OK ? "" : parn_last_error(NULL));
+    parn_options_destroy(o);
+    return st;
+}
+
+START_TEST(precision_option)
+{
+    const char *name = NULL;
+    parn_option_type type = 0;
+    ck_assert_int_eq(parn_option_info(PARN_OPT_PRECISION, &name, &type, NULL, NULL), PARN_OK);
+    ck_assert_str_eq(name, "precision");
+    ck_assert_int_eq(type, PARN_OPT_TYPE_STRING);
+    char msg[512];
+    parn_session_t *s;
+    ck_assert_msg(precision_session("cpu", "fp32", &s, msg, sizeof msg) == PARN_OK, "%s", msg);
+    /* fixed at creation, like the device */
+    parn_options_t *o = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    ck_assert_int_eq(parn_options_set_string(o, PARN_OPT_PRECISION, "fp32"), PARN_OK);
+    ck_assert_int_eq(parn_session_configure(s, o), PARN_E_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(parn_last_error(s), "precision"));
+    parn_options_destroy(o);
+    parn_session_destroy(s);
+    const char *gpu_only[] = {"tf32", "fp16", "bf16"};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(precision_session("cpu", gpu_only[i], &s, msg, sizeof msg), PARN_E_UNSUPPORTED);
+        ck_assert_ptr_null(s);
+        ck_assert_msg(strstr(msg, "fp32 only"), "message: %s", msg);
+    }
+    const char *bad[] = {"fp64", "FP16", "", "half"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(precision_session("cpu", bad[i], &s, msg, sizeof msg), PARN_E_INVALID_ARG);
+        ck_assert_msg(strstr(msg, "precision"), "message: %s", msg);
+    }
+    cpu_still_works();
+}
+END_TEST
+
 /* ---- with a GPU: graphs on both backends ------------------------------------------------------- */
 
 static const parn_backend *cuda_backend(void)
@@ -506,6 +556,160 @@ START_TEST(leaves_follow_the_host)
 }
 END_TEST
 
+/* ---- with a GPU: fp16 / bf16 convolutions and dense layers ------------------------------------- */
+
+/* Tolerances of precision fp16 / bf16 against the CPU's fp32, as the error's largest magnitude
+ * relative to the output's: inputs and weights round to 11 (fp16) or 8 (bf16) significant
+ * bits, products accumulate in fp32, so one layer's relative error stays near 2^-11 * sqrt(K)
+ * (resp. 2^-8 * sqrt(K)) for K terms per output, far under these. */
+#define FP16_TOL 1e-2
+#define BF16_TOL 4e-2
+
+static const char *const half_names[] = {"fp16", "bf16"};
+
+/* A context of precision fp16 (0) or bf16 (1), made once. */
+static parn_backend_ctx *half_ctx(int which)
+{
+    static parn_backend_ctx *ctx[2];
+    if (!ctx[which]) {
+        ck_assert_msg(cuda_backend()->ctx_create(0, 0, &ctx[which]) == PARN_OK, "%s", parn_last_error(NULL));
+        parn_precision p = which ? PARN_PRECISION_BF16 : PARN_PRECISION_FP16;
+        ck_assert_msg(cuda_backend()->ctx_set_precision(ctx[which], p) == PARN_OK, "%s",
+                      parn_last_error(NULL));
+    }
+    return ctx[which];
+}
+
+/* The case's output on the CPU (fp32) and in fp16 and bf16 on the GPU, twice (the second run
+ * takes the cached half weights). */
+static void check_half(pcase *c)
+{
+    float **cpu = run_on(c, parn_backend_cpu(), optest_cpu());
+    int64_t n = parn_tensor_numel(parn_graph_tensor(c->g, c->y));
+    for (int h = 0; h < 2; h++)
+        for (int rerun = 0; rerun < 2; rerun++) {
+            float **gpu = run_on(c, cuda_backend(), half_ctx(h));
+            double err = optest_rel_error(gpu[0], cpu[0], n), tol = h ? BF16_TOL : FP16_TOL;
+            ck_assert_msg(err < tol, "%s in %s (run %d): relative error %.3g against fp32", c->name,
+                          half_names[h], rerun + 1, err);
+            for (int k = 0; k < c->n_kept + c->n; k++) free(gpu[k]);
+            free(gpu);
+        }
+    for (int k = 0; k < c->n_kept + c->n; k++) free(cpu[k]);
+    free(cpu);
+    parn_graph_destroy(c->g);
+    for (int k = 0; k < c->n; k++) {
+        free(c->data[k]);
+        free(c->init[k]);
+    }
+}
+
+static int param(pcase *c, int nd, const int64_t *dims)
+{
+    return leaf_in(c, true, nd, dims, false, -0.5f, 0.5f);
+}
+
+START_TEST(half_parity)
+{
+    /* channels-last half tensors (channels multiples of 8) */
+    pcase c = start("conv 2-D, 16 -> 32 channels, bias");
+    int x = leaf_in(&c, false, 4, (int64_t[]){2, 16, 9, 10}, false, -1.0f, 1.0f);
+    int w = param(&c, 4, (int64_t[]){32, 16, 3, 3}), b = param(&c, 1, (int64_t[]){32});
+    parn_conv_attrs a = conv_attrs(2, 1, 1, 1);
+    finish(&c, parn_conv(c.g, x, w, b, &a), false);
+    check_half(&c);
+
+    c = start("conv 3-D, 8 -> 16 channels, asymmetric padding");
+    x = leaf_in(&c, false, 5, (int64_t[]){2, 8, 4, 6, 7}, false, -1.0f, 1.0f);
+    w = param(&c, 5, (int64_t[]){16, 8, 3, 3, 3});
+    a = conv_attrs(3, 2, 0, 1);
+    finish(&c, parn_conv(c.g, x, w, -1, &a), false);
+    check_half(&c);
+
+    /* NCHW half tensors: 3 input channels, groups */
+    c = start("conv 3-D, 3 channels in (C3D's first layer)");
+    x = leaf_in(&c, false, 5, (int64_t[]){1, 3, 4, 8, 8}, false, -1.0f, 1.0f);
+    w = param(&c, 5, (int64_t[]){8, 3, 3, 3, 3});
+    b = param(&c, 1, (int64_t[]){8});
+    a = conv_attrs(3, 1, 1, 1);
+    finish(&c, parn_conv(c.g, x, w, b, &a), false);
+    check_half(&c);
+
+    c = start("conv 2-D, groups");
+    x = leaf_in(&c, false, 4, (int64_t[]){2, 4, 7, 7}, false, -1.0f, 1.0f);
+    w = param(&c, 4, (int64_t[]){6, 2, 3, 3});
+    a = conv_attrs(2, 1, 1, 1);
+    a.groups = 2;
+    finish(&c, parn_conv(c.g, x, w, -1, &a), false);
+    check_half(&c);
+
+    c = start("deconv 2-D, 16 -> 8 channels, stride 2, output padding, bias");
+    x = leaf_in(&c, false, 4, (int64_t[]){2, 16, 5, 6}, false, -1.0f, 1.0f);
+    w = param(&c, 4, (int64_t[]){16, 8, 4, 4});
+    b = param(&c, 1, (int64_t[]){8});
+    a = conv_attrs(2, 2, 1, 1);
+    a.out_pad[0] = a.out_pad[1] = 1;
+    finish(&c, parn_deconv(c.g, x, w, b, &a), false);
+    check_half(&c);
+
+    c = start("deconv 2-D, asymmetric padding (through X')");
+    x = leaf_in(&c, false, 4, (int64_t[]){1, 2, 4, 5}, false, -1.0f, 1.0f);
+    w = param(&c, 4, (int64_t[]){2, 4, 3, 3});
+    a = conv_attrs(2, 2, 2, 0);
+    a.out_pad[1] = 1;
+    finish(&c, parn_deconv(c.g, x, w, -1, &a), false);
+    check_half(&c);
+
+    c = start("linear, bias");
+    x = leaf_in(&c, false, 2, (int64_t[]){5, 40}, false, -1.0f, 1.0f);
+    w = param(&c, 2, (int64_t[]){24, 40});
+    b = param(&c, 1, (int64_t[]){24});
+    finish(&c, parn_linear(c.g, x, w, b), false);
+    check_half(&c);
+}
+END_TEST
+
+/* The half weights follow the host's parameters: a new version or a new host array is
+ * converted again (small integers: exact in fp16 and bf16). */
+START_TEST(half_weights_follow_the_host)
+{
+    for (int h = 0; h < 2; h++) {
+        parn_graph *g = parn_graph_create();
+        int x = parn_graph_input(g, "x", 2, (int64_t[]){1, 3});
+        int w = parn_graph_param(g, "w", 2, (int64_t[]){2, 3});
+        int cw = parn_graph_param(g, "cw", 4, (int64_t[]){2, 1, 1, 1});
+        int y = parn_linear(g, x, w, -1);
+        parn_conv_attrs a = conv_attrs(2, 1, 0, 0);
+        int z = parn_conv(g, parn_reshape(g, y, 4, (int64_t[]){1, 1, 1, 2}), cw, -1, &a);
+        float xd[3] = {1, 2, 3}, wd[6] = {1, 0, 0, 0, 1, 0}, wd2[6] = {0, 0, 1, 1, 1, 0};
+        float cwd[2] = {1, 2}, out[4];
+        parn_graph_bind(g, x, xd);
+        parn_graph_bind(g, w, wd);
+        parn_graph_bind(g, cw, cwd);
+        parn_graph_keep(g, z);
+        parn_backend_ctx *ctx = half_ctx(h);
+        ck_assert_int_eq(parn_graph_run(g, cuda_backend(), ctx), PARN_OK);
+        ck_assert_int_eq(parn_graph_read(g, z, out), PARN_OK);
+        ck_assert_msg(out[0] == 1 && out[1] == 2 && out[2] == 2 && out[3] == 4, "%s: %g %g %g %g",
+                      half_names[h], out[0], out[1], out[2], out[3]);
+        wd[1] = 1; /* unseen until the version moves */
+        cwd[0] = 3;
+        parn_graph_node(g, w)->out.version++;
+        parn_graph_node(g, cw)->out.version++;
+        ck_assert_int_eq(parn_graph_run(g, cuda_backend(), ctx), PARN_OK);
+        ck_assert_int_eq(parn_graph_read(g, z, out), PARN_OK);
+        ck_assert_msg(out[0] == 9 && out[1] == 6 && out[2] == 6 && out[3] == 4, "%s: %g %g %g %g",
+                      half_names[h], out[0], out[1], out[2], out[3]);
+        parn_graph_bind(g, w, wd2); /* another array: uploaded again, converted again */
+        ck_assert_int_eq(parn_graph_run(g, cuda_backend(), ctx), PARN_OK);
+        ck_assert_int_eq(parn_graph_read(g, z, out), PARN_OK);
+        ck_assert_msg(out[0] == 9 && out[1] == 9 && out[2] == 6 && out[3] == 6, "%s: %g %g %g %g",
+                      half_names[h], out[0], out[1], out[2], out[3]);
+        parn_graph_destroy(g);
+    }
+}
+END_TEST
+
 /* ---- with a GPU: the pipelines through the public API ------------------------------------------- */
 
 /* A session on device; anon_mode may be NULL. */
@@ -636,6 +840,111 @@ START_TEST(gan_anonymization_on_both_devices)
 }
 END_TEST
 
+/* A session on cuda:0 of the given precision. */
+static parn_session_t *precision_on(const parn_model_t *m, const char *precision, const char *anon)
+{
+    parn_options_t *o = NULL;
+    parn_session_t *s = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    parn_options_set_string(o, PARN_OPT_DEVICE, "cuda:0");
+    parn_options_set_string(o, PARN_OPT_PRECISION, precision);
+    if (anon) parn_options_set_string(o, PARN_OPT_ANON_MODE, anon);
+    ck_assert_msg(parn_session_create(m, o, &s) == PARN_OK, "%s: %s", precision, parn_last_error(NULL));
+    parn_options_destroy(o);
+    return s;
+}
+
+/* C3D's clip classification in fp16 and bf16 against fp32 on the CPU: the same top class
+ * (unless fp32's first two tie within the tolerance) and probabilities within 2e-2 (fp16) or
+ * 5e-2 (bf16) relative: eight convolutions and three dense layers of rounding, each near
+ * 2^-11 (2^-8) relative. tf32 sessions classify too. */
+START_TEST(classify_in_half)
+{
+    parn_options_t *o = NULL;
+    parn_model_t *m = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    parn_options_set_string(o, PARN_OPT_NETWORKS, "fem,c3d");
+    parn_options_set_int(o, PARN_OPT_CLASSES, 10);
+    ck_assert_msg(parn_model_create(o, &m) == PARN_OK, "%s", parn_last_error(NULL));
+    parn_options_destroy(o);
+    int len = parn_model_clip_length(m);
+    parn_frame_t *frames[64];
+    ck_assert_int_le(len, 64);
+    for (int i = 0; i < len; i++) frames[i] = noise_frame(171, 128, (uint32_t)i);
+    const char *precision[4] = {"fp32", "fp16", "bf16", "tf32"};
+    const float tol[4] = {0, 2e-2f, 5e-2f, 2e-2f};
+    int cls[4][3];
+    float prob[4][3];
+    for (int p = 0; p < 4; p++) {
+        parn_session_t *s = p ? precision_on(m, precision[p], NULL) : session_on(m, "cpu", NULL);
+        ck_assert_msg(parn_classify_clip(s, (const parn_frame_t *const *)frames, len, 3, cls[p],
+                                         prob[p]) == PARN_OK,
+                      "%s: %s", precision[p], parn_last_error(s));
+        parn_session_destroy(s);
+        if (!p) continue;
+        for (int k = 0; k < 3; k++)
+            ck_assert_msg(fabsf(prob[p][k] - prob[0][k]) <= tol[p] * prob[0][k] + 1e-6f,
+                          "%s: probability %d: fp32 %g, %g", precision[p], k, prob[0][k], prob[p][k]);
+        if (prob[0][0] - prob[0][1] > tol[p] * prob[0][0])
+            ck_assert_msg(cls[p][0] == cls[0][0], "%s: top class %d, fp32 %d", precision[p],
+                          cls[p][0], cls[0][0]);
+    }
+    for (int i = 0; i < len; i++) parn_frame_free(&frames[i]);
+    parn_model_destroy(m);
+}
+END_TEST
+
+/* The generator's patch in fp16 and bf16 against fp32 on the CPU: its bytes (tanh scaled to
+ * [0, 255]) within 3 (fp16) or 12 (bf16) of fp32's, and within 0.5 (2) on average over the
+ * face box. A session of half precision cannot train. */
+START_TEST(gan_in_half)
+{
+    parn_options_t *o = NULL;
+    parn_model_t *m = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    parn_options_set_string(o, PARN_OPT_NETWORKS, "generator");
+    ck_assert_msg(parn_model_create(o, &m) == PARN_OK, "%s", parn_last_error(NULL));
+    parn_options_destroy(o);
+    parn_frame_t *in = noise_frame(320, 240, 7), *out[3] = {NULL, NULL, NULL};
+    const float box[4] = {100, 60, 90, 110};
+    const char *precision[3] = {"fp32", "fp16", "bf16"};
+    const int max_diff[3] = {0, 3, 12};
+    const double mean_diff[3] = {0, 0.5, 2.0};
+    for (int p = 0; p < 3; p++) {
+        ck_assert_int_eq(parn_frame_alloc(PARN_PIX_RGB24, 320, 240, &out[p]), PARN_OK);
+        parn_session_t *s = p ? precision_on(m, precision[p], "gan") : session_on(m, "cpu", "gan");
+        ck_assert_msg(parn_anonymize_frame_boxes(s, in, out[p], box, 1, NULL, 0, NULL) == PARN_OK,
+                      "%s: %s", precision[p], parn_last_error(s));
+        if (p) {
+            parn_trainer_t *t = NULL;
+            ck_assert_int_eq(parn_trainer_create(s, "gan", NULL, NULL, &t), PARN_E_UNSUPPORTED);
+            ck_assert_ptr_null(t);
+            ck_assert_msg(strstr(parn_last_error(s), "inference"), "%s", parn_last_error(s));
+        }
+        parn_session_destroy(s);
+        if (!p) continue;
+        int worst = 0;
+        double sum = 0;
+        int64_t count = 0;
+        for (int y = 60; y < 170; y++)
+            for (int x = 3 * 100; x < 3 * 190; x++) {
+                size_t i0 = (size_t)y * (size_t)parn_frame_stride(out[0], 0) + (size_t)x;
+                size_t ip = (size_t)y * (size_t)parn_frame_stride(out[p], 0) + (size_t)x;
+                int d = abs(parn_frame_plane(out[0], 0)[i0] - parn_frame_plane(out[p], 0)[ip]);
+                worst = d > worst ? d : worst;
+                sum += d;
+                count++;
+            }
+        ck_assert_msg(worst <= max_diff[p] && sum / (double)count <= mean_diff[p],
+                      "%s: bytes differ from fp32 by %d at most, %.3g on average", precision[p],
+                      worst, sum / (double)count);
+    }
+    parn_frame_free(&in);
+    for (int p = 0; p < 3; p++) parn_frame_free(&out[p]);
+    parn_model_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
     /* the checks without a GPU first: counting devices loads the module, which stays loaded */
@@ -645,6 +954,7 @@ int main(void)
     tcase_add_test(tc, device_count_never_fails);
     tcase_add_test(tc, absent_device_is_a_clean_error);
     tcase_add_test(tc, malformed_device_names);
+    tcase_add_test(tc, precision_option);
     suite_add_tcase(s, tc);
     int failed = optest_main(s);
     int n = -1;
@@ -662,12 +972,16 @@ int main(void)
     tcase_add_test(ops, loss_parity);
     tcase_add_test(ops, shape_parity);
     tcase_add_test(ops, leaves_follow_the_host);
+    tcase_add_test(ops, half_parity);
+    tcase_add_test(ops, half_weights_follow_the_host);
     suite_add_tcase(s, ops);
     TCase *api = tcase_create("gpu_pipelines");
     tcase_set_timeout(api, 600);
     tcase_add_test(api, classify_on_both_devices);
     tcase_add_test(api, faces_on_both_devices);
     tcase_add_test(api, gan_anonymization_on_both_devices);
+    tcase_add_test(api, classify_in_half);
+    tcase_add_test(api, gan_in_half);
     suite_add_tcase(s, api);
     /* CUDA, initialised in this process by the count above, does not work in forked children */
     SRunner *r = srunner_create(s);

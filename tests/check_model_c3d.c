@@ -246,6 +246,33 @@ START_TEST(json_round_trip)
 END_TEST
 
 /* Each bad configuration fails with PARN_E_INVALID_ARG and a message naming the field. */
+/* "init": "kaiming" gives He-normal weights (std sqrt(2 / fan_in)) and zero biases, and is kept
+ * in the model's config. */
+START_TEST(kaiming_initialisation)
+{
+    parn_options_t *o = NULL;
+    parn_model_t *m = NULL;
+    ck_assert_int_eq(parn_options_create(&o), PARN_OK);
+    parn_options_set_string(o, PARN_OPT_NETWORKS, "c3d");
+    parn_options_set_string(o, PARN_OPT_MODEL_CONFIG, "{\"c3d\": {\"base\": 8, \"fc\": 64, \"init\": \"kaiming\"}}");
+    ck_assert_msg(parn_model_create(o, &m) == PARN_OK, "%s", parn_last_error(NULL));
+    ck_assert(m->c3d.kaiming);
+    ck_assert_ptr_nonnull(strstr(parn_model_describe(m), "kaiming"));
+    int w = parn_model_find(m, "c3d.conv2.weight"), b = parn_model_find(m, "c3d.conv2.bias");
+    ck_assert_int_ge(w, 0);
+    ck_assert_int_ge(b, 0);
+    const parn_tensor *t = &m->tensors[w].t;
+    int64_t n = parn_tensor_numel(t), fan_in = n / t->dims[0];
+    double sum = 0, sq = 0;
+    for (int64_t i = 0; i < n; i++) sum += t->data[i], sq += (double)t->data[i] * t->data[i];
+    double mean = sum / (double)n, sd = sqrt(sq / (double)n - mean * mean), want = sqrt(2.0 / (double)fan_in);
+    ck_assert_msg(fabs(mean) < 0.1 * want && fabs(sd - want) < 0.05 * want, "mean %g sd %g, want sd %g", mean, sd, want);
+    for (int64_t i = 0; i < parn_tensor_numel(&m->tensors[b].t); i++) ck_assert_float_eq(m->tensors[b].t.data[i], 0.0f);
+    parn_model_destroy(m);
+    parn_options_destroy(o);
+}
+END_TEST
+
 START_TEST(bad_configs_are_rejected)
 {
     static const struct {
@@ -269,6 +296,8 @@ START_TEST(bad_configs_are_rejected)
         {"{\"fem_after\": 6}", "fem_after"},
         {"{\"fem_after\": -1}", "fem_after"},
         {"{\"base\": 0}", "base"},
+        {"{\"init\": \"xavier\"}", "init"},
+        {"{\"init\": 1}", "init"},
         {"{\"classes\": 2, \"class_names\": [\"a\"]}", "class_names"},
         {"{\"classes\": 2, \"class_names\": \"a,b\"}", "class_names"},
         {"{\"classes\": 2, \"class_names\": [\"a\", 3]}", "class_names"},
@@ -442,6 +471,7 @@ int main(void)
     tcase_set_timeout(config, 120);
     tcase_add_test(config, json_round_trip);
     tcase_add_test(config, bad_configs_are_rejected);
+    tcase_add_test(config, kaiming_initialisation);
     tcase_add_test(config, flatten_size_follows_the_clip);
     suite_add_tcase(s, config);
     TCase *misuse = tcase_create("misuse");

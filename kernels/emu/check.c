@@ -814,6 +814,148 @@ static void test_pixels(void)
     }
 }
 
+/* ---- fp32 <-> fp16 / bf16 ------------------------------------------------------------------- */
+
+static uint32_t bits_of(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+static float float_of(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* The references: the compiler's _Float16 (IEEE binary16, round to nearest even, as
+ * __float2half_rn), and bf16 rounded in double by scaling to its 8-bit significand. */
+static uint16_t ref_half(float f)
+{
+    _Float16 h = (_Float16)f;
+    uint16_t b;
+    memcpy(&b, &h, sizeof b);
+    return b;
+}
+
+static float ref_half_value(uint16_t b)
+{
+    _Float16 h;
+    memcpy(&h, &b, sizeof h);
+    return (float)h;
+}
+
+static uint16_t ref_bf16(float f)
+{
+    if (isnan(f) || isinf(f) || f == 0.0f) return (uint16_t)(bits_of(f) >> 16);
+    int e;
+    frexp((double)f, &e); /* |f| in [2^(e-1), 2^e): 8 significant bits, ulp 2^(e-8) */
+    if (e < -125) e = -125; /* subnormals share the smallest normal's ulp */
+    double ulp = ldexp(1.0, e - 8), q = nearbyint((double)f / ulp) * ulp;
+    if (fabs(q) >= ldexp(1.0, 128)) q = f < 0 ? -INFINITY : INFINITY;
+    return (uint16_t)(bits_of((float)q) >> 16);
+}
+
+/* Values that test the rounding: ties both ways, subnormals, overflow edges, specials. */
+static int convert_values(float *v, int cap)
+{
+    int n = 0;
+    const float fixed[] = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f,
+                           1e6f, 6.1035156e-05f, 5.9604645e-08f, 2.9802322e-08f, 2.98e-08f,
+                           8.9406967e-08f, 1e-10f, 3.4028235e38f, -3.4028235e38f, 1e-40f,
+                           INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) v[n++] = fixed[i];
+    for (uint32_t m = 0; m < 8; m++) { /* ties and near-ties at both precisions */
+        v[n++] = float_of(0x3f800000u | (m << 13) | 0x1000u);  /* fp16 tie above 1 + m ulp */
+        v[n++] = float_of(0x3f800000u | (m << 16) | 0x8000u);  /* bf16 tie */
+        v[n++] = float_of(0x3f800000u | (m << 13) | 0x1001u);
+        v[n++] = float_of(0xc0000000u | (m << 16) | 0x7fffu);
+        v[n++] = float_of(0x33000000u | (m << 20));              /* around fp16's smallest */
+    }
+    while (n < cap) { /* every exponent a float has */
+        uint32_t b = (uint32_t)(uniform(0.0f, 1.0f) * 16777216.0f) << 8;
+        b ^= (uint32_t)(uniform(0.0f, 1.0f) * 256.0f);
+        v[n++] = float_of(b);
+    }
+    return n;
+}
+
+static void test_convert(void)
+{
+    enum { N = 4096 };
+    static float x[N], back[N];
+    static uint16_t h[N];
+    int n = convert_values(x, N);
+    parn_kview v = {1, {n}, {1}};
+    char name[128];
+    for (int kind = PARN_K_F16; kind <= PARN_K_BF16; kind++) {
+        const char *k = kind == PARN_K_F16 ? "fp16" : "bf16";
+        expect(parn_k_to_half(0, kind, h, v, x, v) == cudaSuccess, NAME("to_half %s launch", k));
+        int bad = -1, bad_back = -1;
+        for (int i = 0; i < n; i++) {
+            uint16_t want = kind == PARN_K_F16 ? ref_half(x[i]) : ref_bf16(x[i]);
+            bool nan = isnan(x[i]) && (h[i] & 0x7fff) > (kind == PARN_K_F16 ? 0x7c00 : 0x7f80);
+            if (!nan && h[i] != want && bad < 0) bad = i;
+        }
+        expect(bad < 0, NAME("to_half %s rounds to nearest even (first miss: %.9g)", k,
+                             bad < 0 ? 0.0 : (double)x[bad]));
+        expect(parn_k_from_half(0, kind, back, v, h, v) == cudaSuccess, NAME("from_half %s launch", k));
+        for (int i = 0; i < n; i++) {
+            float want = kind == PARN_K_F16 ? ref_half_value(h[i]) : float_of((uint32_t)h[i] << 16);
+            bool same = isnan(want) ? isnan(back[i]) : bits_of(back[i]) == bits_of(want);
+            if (!same && bad_back < 0) bad_back = i;
+        }
+        expect(bad_back < 0, NAME("from_half %s is exact", k));
+        /* every 16-bit pattern widens exactly and rounds back to itself (NaNs stay NaN) */
+        static uint16_t all[65536], again[65536];
+        static float wide[65536];
+        for (int i = 0; i < 65536; i++) all[i] = (uint16_t)i;
+        parn_kview a = {1, {65536}, {1}};
+        parn_k_from_half(0, kind, wide, a, all, a);
+        parn_k_to_half(0, kind, again, a, wide, a);
+        bool exact = true, round_trip = true;
+        for (int i = 0; i < 65536; i++) {
+            float want = kind == PARN_K_F16 ? ref_half_value(all[i]) : float_of((uint32_t)i << 16);
+            exact = exact && (isnan(want) ? isnan(wide[i]) : bits_of(wide[i]) == bits_of(want));
+            round_trip = round_trip && (again[i] == all[i] || (isnan(want) && isnan(wide[i])));
+        }
+        expect(exact, NAME("from_half %s: all 65536 patterns", k));
+        expect(round_trip, NAME("%s -> fp32 -> %s is the identity", k, k));
+    }
+    /* layouts: fp32 in any layout -> channels-last half -> fp32 in any layout */
+    const int64_t dims[] = {2, 5, 3, 4, 6};
+    int64_t total = count(5, dims);
+    float *src = malloc((size_t)total * sizeof *src), *want = malloc((size_t)total * sizeof *want);
+    fill(src, total, -300.0f, 300.0f);
+    for (int kind = PARN_K_F16; kind <= PARN_K_BF16; kind++)
+        for (int lx = 0; lx < N_LAYOUTS; lx++)
+            for (int ly = 0; ly < N_LAYOUTS; ly++) {
+                dtensor tx = make(5, dims, lx, src), th = make(5, dims, CHANNELS_LAST, NULL);
+                dtensor ty = make(5, dims, ly, NULL);
+                uint16_t *hb = malloc((size_t)th.alloc * sizeof *hb);
+                for (int64_t i = 0; i < total; i++) {
+                    uint16_t b = kind == PARN_K_F16 ? ref_half(src[i]) : ref_bf16(src[i]);
+                    want[i] = kind == PARN_K_F16 ? ref_half_value(b) : float_of((uint32_t)b << 16);
+                }
+                bool ok = parn_k_to_half(0, kind, hb, th.v, tx.data, tx.v) == cudaSuccess &&
+                          parn_k_from_half(0, kind, ty.data, ty.v, hb, th.v) == cudaSuccess;
+                expect(ok, NAME("convert %d launches", kind));
+                check_out(NAME("%s round trip %s -> %s", kind == PARN_K_F16 ? "fp16" : "bf16",
+                               layout_names[lx], layout_names[ly]),
+                          &ty, want, 0.0);
+                free(hb);
+                drop(&tx), drop(&th), drop(&ty);
+            }
+    free(src);
+    free(want);
+    parn_kview bad = {1, {4}, {1}}, other = {1, {3}, {1}};
+    expect(parn_k_to_half(0, 7, h, bad, x, bad) == cudaErrorInvalidValue, "convert: bad kind refused");
+    expect(parn_k_from_half(0, PARN_K_F16, back, bad, h, other) == cudaErrorInvalidValue,
+           "convert: different dims refused");
+}
+
 /* ---- misuse -------------------------------------------------------------------------------- */
 
 static void test_misuse(void)
@@ -847,6 +989,7 @@ int main(void)
     test_losses();
     test_ssim();
     test_pixels();
+    test_convert();
     test_misuse();
     parn_backend_cpu()->ctx_destroy(cpu);
     printf("%d checks, %d failures\n", checks, failures);

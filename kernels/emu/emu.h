@@ -114,6 +114,72 @@ inline float __fdiv_rn(float a, float b) { return a / b; }
 inline double __dadd_rn(double a, double b) { return a + b; }
 inline double __dmul_rn(double a, double b) { return a * b; }
 
+/* cuda_fp16.h / cuda_bf16.h: the types as their bits, conversions in software with the
+ * hardware's rounding (to nearest, ties to even; overflow to infinity; NaN stays NaN). */
+struct __half {
+    uint16_t bits;
+};
+struct __nv_bfloat16 {
+    uint16_t bits;
+};
+
+inline uint32_t parnk_emu_float_bits(float f)
+{
+    uint32_t x;
+    std::memcpy(&x, &f, sizeof x);
+    return x;
+}
+
+inline float parnk_emu_bits_float(uint32_t x)
+{
+    float f;
+    std::memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+inline __half __float2half_rn(float f)
+{
+    uint32_t x = parnk_emu_float_bits(f), ax = x & 0x7fffffffu;
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    if (ax > 0x7f800000u) return {(uint16_t)(sign | 0x7e00u)};        /* NaN */
+    if (ax >= 0x477ff000u) return {(uint16_t)(sign | 0x7c00u)};       /* >= 65520: infinity */
+    if (ax < 0x38800000u) /* half subnormal: units of 2^-24, exact scaling, rint is to even */
+        return {(uint16_t)(sign | (uint16_t)std::nearbyint(std::fabs(f) * 16777216.0f))};
+    uint32_t r = ax - 0x38000000u; /* rebias the exponent, then round off 13 mantissa bits */
+    r += 0xfffu + ((r >> 13) & 1u);
+    return {(uint16_t)(sign | (r >> 13))};
+}
+
+inline float __half2float(__half h)
+{
+    uint32_t sign = (uint32_t)(h.bits & 0x8000u) << 16, e = (h.bits >> 10) & 0x1fu,
+             m = h.bits & 0x3ffu;
+    if (e == 0) { /* zero or subnormal: m units of 2^-24 */
+        float v = (float)m / 16777216.0f;
+        return sign ? -v : v;
+    }
+    if (e == 31) return parnk_emu_bits_float(sign | 0x7f800000u | (m << 13));
+    return parnk_emu_bits_float(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+inline __nv_bfloat16 __float2bfloat16_rn(float f)
+{
+    uint32_t x = parnk_emu_float_bits(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return {(uint16_t)((x >> 16) | 0x40u)}; /* quiet NaN */
+    x += 0x7fffu + ((x >> 16) & 1u);
+    return {(uint16_t)(x >> 16)};
+}
+
+inline float __bfloat162float(__nv_bfloat16 b)
+{
+    return parnk_emu_bits_float((uint32_t)b.bits << 16);
+}
+
+inline unsigned short __half_as_ushort(__half h) { return h.bits; }
+inline __half __ushort_as_half(unsigned short b) { return {b}; }
+inline unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.bits; }
+inline __nv_bfloat16 __ushort_as_bfloat16(unsigned short b) { return {b}; }
+
 using std::exp;
 using std::fabs;
 using std::floor;

@@ -44,6 +44,29 @@ static parn_status parse_device(const char *name, bool *cuda, int *index)
     return parn__fail(PARN_E_INVALID_ARG, "device '%s' is not \"cpu\" or \"cuda:N\"", name);
 }
 
+/* Parses PARN_OPT_PRECISION. */
+static parn_status parse_precision(const char *name, parn_precision *out)
+{
+    static const char *const names[] = {"fp32", "tf32", "fp16", "bf16"};
+    for (int i = 0; name && i < 4; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (parn_precision)i;
+            return PARN_OK;
+        }
+    return parn__fail(PARN_E_INVALID_ARG, "precision '%s' is not \"fp32\", \"tf32\", \"fp16\" or \"bf16\"",
+                      name ? name : "(null)");
+}
+
+/* Gives the new context its precision: backends without the hook run fp32 only. */
+static parn_status set_precision(const parn_backend *be, parn_backend_ctx *ctx, parn_precision p)
+{
+    if (be->ctx_set_precision) return be->ctx_set_precision(ctx, p);
+    PARN_RETURN_IF(p != PARN_PRECISION_FP32, PARN_E_UNSUPPORTED,
+                   "precision: the %s backend computes in fp32 only (tf32, fp16 and bf16 need a "
+                   "CUDA device)", be->name);
+    return PARN_OK;
+}
+
 parn_status parn_device_count(const char *kind, int *count)
 {
     PARN_RETURN_IF(!kind || !count, PARN_E_INVALID_ARG, "parn_device_count: NULL argument");
@@ -65,6 +88,8 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
     bool cuda;
     int index;
     PARN_TRY(parse_device(device, &cuda, &index));
+    parn_precision precision = PARN_PRECISION_FP32;
+    PARN_TRY(parse_precision(parn__opt_string(opts, PARN_OPT_PRECISION), &precision));
     const parn_backend *backend = parn_backend_cpu();
     parn_status st = cuda ? parn__backend_cuda(&backend) : PARN_OK;
     if (st != PARN_OK) return parn__fail(st, "cuda:%d: %s", index, parn__thread_error());
@@ -75,6 +100,12 @@ parn_status parn_session_create(const parn_model_t *model, const parn_options_t 
     if (st != PARN_OK) {
         parn__free(s);
         return cuda ? parn__fail(st, "cuda:%d: %s", index, parn__thread_error()) : st;
+    }
+    st = set_precision(backend, s->ctx, precision);
+    if (st != PARN_OK) {
+        backend->ctx_destroy(s->ctx);
+        parn__free(s);
+        return st;
     }
     s->model = model;
     s->backend = backend;
@@ -119,8 +150,9 @@ parn_status parn_session_configure(parn_session_t *session, const parn_options_t
 {
     PARN_RETURN_IF(!session || !opts, PARN_E_INVALID_ARG, "parn_session_configure: NULL argument");
     parn_status st = PARN_OK;
-    if (parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS))
-        st = parn__fail(PARN_E_INVALID_ARG, "parn_session_configure: the device and thread count are fixed at creation");
+    if (parn__opt_is_set(opts, PARN_OPT_DEVICE) || parn__opt_is_set(opts, PARN_OPT_THREADS) ||
+        parn__opt_is_set(opts, PARN_OPT_PRECISION))
+        st = parn__fail(PARN_E_INVALID_ARG, "parn_session_configure: the device, thread count and precision are fixed at creation");
     if (st == PARN_OK) st = parn__session_face_settings(session, opts, false);
     if (st == PARN_OK) st = parn__options_merge(session->opts, opts);
     return parn__session_status(session, st);

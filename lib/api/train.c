@@ -63,12 +63,23 @@ static parn_status create(parn_session_t *s, const char *phase_name, const parn_
     return parn__trainer_new(s, phase, model, &cfg, (uint64_t)parn__opt_int(opts, PARN_OPT_SEED), out);
 }
 
+/* fp16/bf16 sessions run only forward passes in half (no backward kernels, no loss scaling). */
+static parn_status trainable(const parn_session_t *s, const char *what)
+{
+    const char *precision = parn__opt_string(s->opts, PARN_OPT_PRECISION);
+    PARN_RETURN_IF(strcmp(precision, "fp16") == 0 || strcmp(precision, "bf16") == 0,
+                   PARN_E_UNSUPPORTED, "%s: a session of precision %s is for inference; train in "
+                   "fp32 or tf32", what, precision);
+    return PARN_OK;
+}
+
 parn_status parn_trainer_create(parn_session_t *session, const char *phase, const parn_model_t *init,
                                 const parn_options_t *opts, parn_trainer_t **out)
 {
     PARN_RETURN_IF(!session, PARN_E_INVALID_ARG, "parn_trainer_create: session is NULL");
     parn_status st = !phase || !out ? parn__fail(PARN_E_INVALID_ARG, "parn_trainer_create: NULL argument")
-                                    : create(session, phase, init, opts, out);
+                                    : trainable(session, "parn_trainer_create");
+    if (st == PARN_OK) st = create(session, phase, init, opts, out);
     return parn__session_status(session, st);
 }
 
@@ -191,7 +202,9 @@ parn_status parn_trainer_resume(parn_session_t *session, const char *path, const
     const char *overrides = opts && parn__opt_is_set(opts, PARN_OPT_TRAIN_CONFIG)
                                 ? parn__opt_string(opts, PARN_OPT_TRAIN_CONFIG)
                                 : NULL;
-    return parn__session_status(session, parn__checkpoint_read(session, path, overrides, out));
+    parn_status st = trainable(session, "parn_trainer_resume");
+    if (st == PARN_OK) st = parn__checkpoint_read(session, path, overrides, out);
+    return parn__session_status(session, st);
 }
 
 parn_status parn_trainer_export(const parn_trainer_t *t, parn_model_t **out)

@@ -6,7 +6,15 @@
 
 #include "graph/graph.h"
 
-#define PARN_BACKEND_API_VERSION 2
+#define PARN_BACKEND_API_VERSION 3
+
+/* Arithmetic of convolutions and dense layers (PARN_OPT_PRECISION). */
+typedef enum parn_precision {
+    PARN_PRECISION_FP32 = 0,
+    PARN_PRECISION_TF32 = 1,
+    PARN_PRECISION_FP16 = 2,
+    PARN_PRECISION_BF16 = 3
+} parn_precision;
 
 /* Runs node n of g: reads its srcs' tensors, writes n->out (and side outputs). */
 typedef parn_status (*parn_kernel_fn)(parn_backend_ctx *ctx, parn_graph *g, parn_node *n);
@@ -33,6 +41,9 @@ struct parn_backend {
     /* Copies t (device memory, any strides) to dst as numel plain row-major floats, after the
      * work queued before it; returns once dst holds them (and reports failures of that work). */
     parn_status (*download)(parn_backend_ctx *ctx, const parn_tensor *t, float *dst);
+    /* Sets the precision right after ctx_create, before any run; NULL: fp32 only. Storage
+     * stays fp32 whatever the precision (only the arithmetic of some ops changes). */
+    parn_status (*ctx_set_precision)(parn_backend_ctx *ctx, parn_precision precision);
 };
 
 const parn_backend *parn_backend_cpu(void);

@@ -34,6 +34,7 @@ static const option_spec specs[] = {
     {PARN_OPT_CLIP_STRIDE, "clip_stride", PARN_OPT_TYPE_INT, 1, 1024, 16, NULL},
     {PARN_OPT_TRAIN_CONFIG, "train_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
     {PARN_OPT_DATASET_CONFIG, "dataset_config", PARN_OPT_TYPE_STRING, 0, 0, 0, "{}"},
+    {PARN_OPT_PRECISION, "precision", PARN_OPT_TYPE_STRING, 0, 0, 0, "fp32"},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 

@@ -38,7 +38,7 @@ static const c3d_block *blocks_of(int variant)
 }
 
 static const char *const config_keys[] = {"variant", "classes", "class_names", "frames", "crop",
-                                          "fc", "dropout", "fem_after", "base"};
+                                          "fc", "dropout", "fem_after", "base", "init"};
 
 void parn_c3d_default(parn_c3d_config *c)
 {
@@ -178,6 +178,16 @@ static parn_status get_names(const cJSON *j, parn_c3d_config *c)
     return PARN_OK;
 }
 
+static parn_status get_init(const cJSON *j, bool *kaiming)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "init");
+    if (!v) return PARN_OK;
+    PARN_RETURN_IF(!cJSON_IsString(v) || (strcmp(v->valuestring, "torch") && strcmp(v->valuestring, "kaiming")),
+                   PARN_E_INVALID_ARG, "c3d config: init must be \"torch\" or \"kaiming\"");
+    *kaiming = strcmp(v->valuestring, "kaiming") == 0;
+    return PARN_OK;
+}
+
 static parn_status parse(const cJSON *j, parn_c3d_config *c)
 {
     PARN_RETURN_IF(!cJSON_IsObject(j), PARN_E_INVALID_ARG, "c3d config: not a JSON object");
@@ -190,6 +200,7 @@ static parn_status parse(const cJSON *j, parn_c3d_config *c)
     PARN_TRY(get_int(j, "fem_after", &c->fem_after));
     PARN_TRY(get_int(j, "base", &c->base));
     PARN_TRY(get_float(j, "dropout", &c->dropout));
+    PARN_TRY(get_init(j, &c->kaiming));
     PARN_TRY(validate(c));
     return get_names(j, c);
 }
@@ -230,7 +241,8 @@ cJSON *parn_c3d_to_json(const parn_c3d_config *c)
               cJSON_AddNumberToObject(o, "crop", c->crop) && cJSON_AddNumberToObject(o, "fc", c->fc) &&
               cJSON_AddNumberToObject(o, "dropout", c->dropout) &&
               cJSON_AddNumberToObject(o, "fem_after", c->fem_after) &&
-              cJSON_AddNumberToObject(o, "base", c->base);
+              cJSON_AddNumberToObject(o, "base", c->base) &&
+              (!c->kaiming || cJSON_AddStringToObject(o, "init", "kaiming"));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -300,6 +312,7 @@ int parn_c3d_build(parn_net *net, const parn_c3d_config *c, int clip, parn_net *
     if (parn_graph_status(net->g) != PARN_OK) return -1;
     if (!c) return parn_graph_fail(net->g, PARN_E_INVALID_ARG, "c3d: NULL config");
     if (validate(c) != PARN_OK) return parn_graph_fail(net->g, PARN_E_INVALID_ARG, "%s", parn__thread_error());
+    net->kaiming = c->kaiming; /* only matters while the model is being created */
     int x = check_clip(net, c, clip);
     const c3d_block *blocks = blocks_of(c->variant);
     int64_t in_c = 3;

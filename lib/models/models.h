@@ -62,6 +62,8 @@ typedef struct parn_c3d_config {
     int fc;              /* width of the two fully connected layers, default 2048 */
     float dropout;       /* dropout after each FC layer when training, default 0.5 */
     int fem_after;       /* FEM goes after this conv block (1 = after conv1/pool1), 0 = none */
+    bool kaiming;        /* "init": "kaiming": fresh weights He-normal, biases 0 (trains from
+                            scratch far better); "torch" (default): torch.nn's initialisation */
     int base;            /* channels of conv1, default 64; the later convs have fixed multiples:
                             x2, x4, x4, x4 (variant 8: x2, x4, x4, x8, x8, x8, x8) */
 } parn_c3d_config;

@@ -24,7 +24,9 @@ static void initialise(parn_model_t *m, parn_tensor *t, parn_init init, float a)
 {
     int64_t n = parn_tensor_numel(t);
     for (int64_t i = 0; i < n; i++)
-        t->data[i] = init == PARN_INIT_CONST ? a : a * (2.0f * parn__rng_uniform(&m->rng) - 1.0f);
+        t->data[i] = init == PARN_INIT_CONST    ? a
+                     : init == PARN_INIT_NORMAL ? a * parn__rng_normal(&m->rng)
+                                                : a * (2.0f * parn__rng_uniform(&m->rng) - 1.0f);
 }
 
 /* The model tensor for name, created when the model is being initialised. */
@@ -95,6 +97,21 @@ static char *join(char *buf, size_t size, const char *name, const char *leaf)
     return buf;
 }
 
+/* A new layer's weight: torch.nn's U(+-1/sqrt(fan_in)), or He-normal when net->kaiming. */
+static int weight(parn_net *net, const char *name, int ndim, const int64_t *dims, int64_t fan_in)
+{
+    if (net->kaiming)
+        return parn_net_tensor(net, name, ndim, dims, PARN_INIT_NORMAL, sqrtf(2.0f / (float)fan_in), true);
+    return parn_net_tensor(net, name, ndim, dims, PARN_INIT_UNIFORM, 1.0f / sqrtf((float)fan_in), true);
+}
+
+/* A new layer's bias: as torch.nn, or zeros when net->kaiming. */
+static int bias_of(parn_net *net, const char *name, int64_t n, int64_t fan_in)
+{
+    if (net->kaiming) return parn_net_tensor(net, name, 1, &n, PARN_INIT_CONST, 0.0f, true);
+    return parn_net_tensor(net, name, 1, &n, PARN_INIT_UNIFORM, 1.0f / sqrtf((float)fan_in), true);
+}
+
 /* Conv and transposed conv: weight (first, second, k...), fan-in from dims 1.. as PyTorch. */
 static int conv_like(parn_net *net, const char *name, int x, int64_t first, int64_t second,
                      int64_t out_c, const int *kernel, const parn_conv_attrs *a, bool bias,
@@ -103,13 +120,10 @@ static int conv_like(parn_net *net, const char *name, int x, int64_t first, int6
     if (!a || !kernel) return parn_graph_fail(net->g, PARN_E_INVALID_ARG, "%s: NULL attributes", name);
     int64_t dims[5] = {first, second};
     for (int i = 0; i < a->rank; i++) dims[2 + i] = kernel[i];
-    float bound = 1.0f / sqrtf((float)(second * prod(kernel, a->rank)));
+    int64_t fan_in = second * prod(kernel, a->rank);
     char buf[128];
-    int w = parn_net_tensor(net, join(buf, sizeof buf, name, "weight"), 2 + a->rank, dims,
-                            PARN_INIT_UNIFORM, bound, true);
-    int b = bias ? parn_net_tensor(net, join(buf, sizeof buf, name, "bias"), 1, &out_c,
-                                   PARN_INIT_UNIFORM, bound, true)
-                 : -1;
+    int w = weight(net, join(buf, sizeof buf, name, "weight"), 2 + a->rank, dims, fan_in);
+    int b = bias ? bias_of(net, join(buf, sizeof buf, name, "bias"), out_c, fan_in) : -1;
     if (w < 0 || (bias && b < 0)) return -1;
     return transposed ? parn_deconv(net->g, x, w, b, a) : parn_conv(net->g, x, w, b, a);
 }
@@ -131,12 +145,8 @@ int parn_net_deconv(parn_net *net, const char *name, int x, int64_t in_c, int64_
 int parn_net_linear(parn_net *net, const char *name, int x, int64_t in, int64_t out, bool bias)
 {
     char buf[128];
-    float bound = 1.0f / sqrtf((float)in);
-    int w = parn_net_tensor(net, join(buf, sizeof buf, name, "weight"), 2, (int64_t[]){out, in},
-                            PARN_INIT_UNIFORM, bound, true);
-    int b = bias ? parn_net_tensor(net, join(buf, sizeof buf, name, "bias"), 1, &out,
-                                   PARN_INIT_UNIFORM, bound, true)
-                 : -1;
+    int w = weight(net, join(buf, sizeof buf, name, "weight"), 2, (int64_t[]){out, in}, in);
+    int b = bias ? bias_of(net, join(buf, sizeof buf, name, "bias"), out, in) : -1;
     if (w < 0 || (bias && b < 0)) return -1;
     return parn_linear(net->g, x, w, b);
 }

@@ -13,6 +13,8 @@ typedef struct parn_net {
     const char *prefix;     /* "c3d." etc. */
     bool training;          /* batch statistics, dropout */
     bool frozen;            /* parameters enter as inputs without gradients */
+    bool kaiming;           /* new conv/linear weights He-normal (fan-in, ReLU gain), biases 0,
+                               instead of torch.nn's default */
     int *node_of;           /* per model tensor: its node in g, or -1 (one node per tensor) */
     int node_cap;
 } parn_net;
@@ -23,7 +25,8 @@ void parn_net_release(parn_net *net);
 
 typedef enum parn_init {
     PARN_INIT_UNIFORM,      /* U(-a, a) */
-    PARN_INIT_CONST         /* a */
+    PARN_INIT_CONST,        /* a */
+    PARN_INIT_NORMAL        /* N(0, a^2) */
 } parn_init;
 
 /* The node of tensor prefix+name with these dims. While the model is being created the tensor

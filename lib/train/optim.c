@@ -3,6 +3,8 @@
  * scalar coefficients computed in double as Python does, and clip_grad_norm_. */
 #include "optim.h"
 
+#include "core/json.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -66,26 +68,12 @@ static const char *const json_keys[] = {"kind", "lr", "momentum", "nesterov", "b
 
 static parn_status check_keys(const cJSON *j)
 {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, j) {
-        bool known = false;
-        for (size_t k = 0; k < N_KEYS && !known; k++) known = strcmp(it->string, json_keys[k]) == 0;
-        PARN_RETURN_IF(!known, PARN_E_INVALID_ARG,
-                       "optimizer: unknown key \"%s\" (kind, lr, momentum, nesterov, beta1, beta2, "
-                       "eps, weight_decay, clip_norm)", it->string);
-    }
-    return PARN_OK;
+    return parn__json_check_keys(j, json_keys, N_KEYS, "optimizer");
 }
 
-/* Reads key into *v when present; it must be a number. */
 static parn_status get_number(const cJSON *j, const char *key, double *v)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!it) return PARN_OK;
-    PARN_RETURN_IF(!cJSON_IsNumber(it), PARN_E_INVALID_ARG, "optimizer: \"%s\" must be a number",
-                   key);
-    *v = it->valuedouble;
-    return PARN_OK;
+    return parn__json_number(j, key, "optimizer", v);
 }
 
 static parn_status get_kind(const cJSON *j, parn_optim_kind *kind)

@@ -3,6 +3,8 @@
  * needs no scheduler history; only ReduceLROnPlateau keeps state, in plain fields. */
 #include "schedule.h"
 
+#include "core/json.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -61,24 +63,12 @@ static const char *const json_keys[] = {"kind", "step_size", "gamma", "total", "
 
 static parn_status check_keys(const cJSON *j)
 {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, j) {
-        bool known = false;
-        for (size_t k = 0; k < N_KEYS && !known; k++) known = strcmp(it->string, json_keys[k]) == 0;
-        PARN_RETURN_IF(!known, PARN_E_INVALID_ARG,
-                       "schedule: unknown key \"%s\" (kind, step_size, gamma, total, min_lr, factor, "
-                       "patience, threshold, plateau_min_lr, warmup)", it->string);
-    }
-    return PARN_OK;
+    return parn__json_check_keys(j, json_keys, N_KEYS, "schedule");
 }
 
 static parn_status get_number(const cJSON *j, const char *key, double *v)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!it) return PARN_OK;
-    PARN_RETURN_IF(!cJSON_IsNumber(it), PARN_E_INVALID_ARG, "schedule: \"%s\" must be a number", key);
-    *v = it->valuedouble;
-    return PARN_OK;
+    return parn__json_number(j, key, "schedule", v);
 }
 
 /* An integer in [0, 2^53] (exactly representable in JSON's doubles). */

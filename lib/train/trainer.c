@@ -4,11 +4,7 @@
  * logged terms), the updates with their version bumps, and the JSON log record. */
 #include "trainer.h"
 
-#include "core/options.h"
-
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const phase_names[] = {"gan", "classifier", "joint"};

@@ -164,8 +164,11 @@ static int find_net(const char *name)
 
 static parn_status apply_object(parn_train_config *c, const cJSON *root, bool resume)
 {
-    /* the budget first: the schedules' derived horizons follow it unless set below */
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
+    /* the budget first (its last occurrence, as every key's last one wins below): the
+     * schedules' derived horizons follow it unless set below */
+    const cJSON *steps = NULL;
+    for (const cJSON *it = root->child; it; it = it->next)
+        if (it->string && strcmp(it->string, "steps") == 0) steps = it;
     if (steps && !resume) {
         PARN_TRY(set_key(c, &keys[find_key("steps")], steps));
         derive_schedules(c);

@@ -13,7 +13,6 @@
  * rather than pix2pix's D-first order. */
 #include "trainer.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 

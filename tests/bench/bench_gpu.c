@@ -6,7 +6,11 @@
  * whole queue. Network inputs are bound once as constant leaves, so on a GPU they stay on the
  * device between iterations, as in PyTorch's benchmark (tests/gpu/bench_torch.py), whose lines
  * carry the same labels: "libparn <label>: <ms> ms".
+ * --precision fp16 / bf16 label C3D's rows as PyTorch's autocast rows of the same type, the
+ * setting they compare with (PARN_CUDA_HALF_LAYOUT=nchw|nhwc, when set, joins the label:
+ * "fp16 autocast, half nchw").
  * Usage: bench_gpu [--device cpu|cuda:N] [--iters N] [--threads T] [--video PATH]
+ *                  [--precision fp32|tf32|fp16|bf16]
  *                  [--only c3d|generator|train|anonymize|versions] ("versions": only the line
  *                  naming the CUDA libraries loaded) */
 #include "backend/backend.h"
@@ -24,6 +28,7 @@ typedef struct bench_env {
     const parn_backend *be;
     parn_backend_ctx *ctx;
     const char *device;
+    const char *precision; /* PARN_OPT_PRECISION's names */
     int iters, threads;
 } bench_env;
 
@@ -122,11 +127,17 @@ static void measure(bench *b, const bench_env *env, const char *label, int items
 
 static void c3d_forward(const bench_env *env, int batch)
 {
-    char label[96];
-    const char *tf32 = getenv("PARN_CUDA_TF32");
-    bool tensor_cores = strcmp(env->device, "cpu") != 0 && tf32 && strcmp(tf32, "1") == 0;
-    snprintf(label, sizeof label, "C3D forward, batch %d (%s), per clip", batch,
-             tensor_cores ? "TF32" : "fp32");
+    char label[128];
+    const char *tf32 = getenv("PARN_CUDA_TF32"), *layout = getenv("PARN_CUDA_HALF_LAYOUT");
+    bool gpu = strcmp(env->device, "cpu") != 0;
+    bool tensor_cores = gpu && ((tf32 && strcmp(tf32, "1") == 0) || !strcmp(env->precision, "tf32"));
+    bool half = !strcmp(env->precision, "fp16") || !strcmp(env->precision, "bf16");
+    if (half)
+        snprintf(label, sizeof label, "C3D forward, batch %d (%s autocast%s%s), per clip", batch,
+                 env->precision, layout ? ", half " : "", layout ? layout : "");
+    else
+        snprintf(label, sizeof label, "C3D forward, batch %d (%s), per clip", batch,
+                 tensor_cores ? "TF32" : "fp32");
     parn_model_t *m = create_model("c3d");
     if (!m) {
         printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
@@ -156,7 +167,9 @@ static int generator_on(bench *b, parn_net *net, const parn_generator_config *c,
 static void generator_forward(const bench_env *env, int batch)
 {
     char label[96];
-    snprintf(label, sizeof label, "generator forward, batch %d, per face", batch);
+    bool fp32 = !strcmp(env->precision, "fp32");
+    snprintf(label, sizeof label, "generator forward, batch %d%s%s, per face", batch,
+             fp32 ? "" : ", ", fp32 ? "" : env->precision);
     parn_model_t *m = create_model("generator");
     if (!m) {
         printf("libparn %s: skipped (%s)\n", label, parn_last_error(NULL));
@@ -289,12 +302,23 @@ static bool open_device(bench_env *env)
         parn__fail(PARN_E_INVALID_ARG, "device '%s' is not cpu or cuda:N", env->device);
         return false;
     }
-    return env->be->ctx_create(index, env->threads, &env->ctx) == PARN_OK;
+    if (env->be->ctx_create(index, env->threads, &env->ctx) != PARN_OK) return false;
+    static const char *const names[] = {"fp32", "tf32", "fp16", "bf16"};
+    for (int p = 0; p < 4; p++)
+        if (!strcmp(env->precision, names[p])) {
+            if (env->be->ctx_set_precision)
+                return env->be->ctx_set_precision(env->ctx, (parn_precision)p) == PARN_OK;
+            if (p == 0) return true;
+            parn__fail(PARN_E_UNSUPPORTED, "%s computes in fp32 only", env->device);
+            return false;
+        }
+    parn__fail(PARN_E_INVALID_ARG, "precision '%s' is not fp32, tf32, fp16 or bf16", env->precision);
+    return false;
 }
 
 int main(int argc, char **argv)
 {
-    bench_env env = {.device = "cpu", .iters = 20, .threads = 16};
+    bench_env env = {.device = "cpu", .precision = "fp32", .iters = 20, .threads = 16};
     const char *video = NULL, *only = "";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--device")) env.device = argv[i + 1];
@@ -302,10 +326,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--threads")) env.threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--video")) video = argv[i + 1];
         else if (!strcmp(argv[i], "--only")) only = argv[i + 1];
+        else if (!strcmp(argv[i], "--precision")) env.precision = argv[i + 1];
     }
     if (env.iters < 1 || env.threads < 1) {
         fprintf(stderr, "usage: bench_gpu [--device cpu|cuda:N] [--iters N] [--threads T] "
-                        "[--video PATH] [--only c3d|generator|train|anonymize]\n");
+                        "[--video PATH] [--precision fp32|tf32|fp16|bf16] "
+                        "[--only c3d|generator|train|anonymize]\n");
         return 2;
     }
     if (!open_device(&env)) {

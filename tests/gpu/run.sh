@@ -115,6 +115,19 @@ ours "$build/tests/bench/bench_gpu" --device cuda:0 --iters "$iters" --video "$v
   tee "$logs/bench-libparn.txt" | tee -a "$logs/run.txt"
 PARN_CUDA_TF32=1 ours "$build/tests/bench/bench_gpu" --device cuda:0 --iters "$iters" --only c3d 2>&1 |
   grep -v '^libparn devices' | tee -a "$logs/bench-libparn.txt" | tee -a "$logs/run.txt"
+# precision fp16 / bf16 beside PyTorch's autocast rows, the generator in half too; then fp16
+# with each half layout forced, the evidence for conv.c's per-op layout choice
+for p in fp16 bf16; do
+  ours "$build/tests/bench/bench_gpu" --device cuda:0 --iters "$iters" --precision "$p" --only c3d 2>&1 |
+    grep -v '^libparn devices' | tee -a "$logs/bench-libparn.txt" | tee -a "$logs/run.txt"
+  ours "$build/tests/bench/bench_gpu" --device cuda:0 --iters "$iters" --precision "$p" --only generator 2>&1 |
+    grep -v '^libparn devices' | tee -a "$logs/bench-libparn.txt" | tee -a "$logs/run.txt"
+done
+for layout in nchw nhwc; do
+  PARN_CUDA_HALF_LAYOUT=$layout ours "$build/tests/bench/bench_gpu" --device cuda:0 --iters "$iters" \
+    --precision fp16 --only c3d 2>&1 | grep -v '^libparn devices' | tee -a "$logs/bench-libparn.txt" |
+    tee -a "$logs/run.txt"
+done
 ours "$build/tests/bench/bench_gpu" --device cpu --iters 3 --video "$video" --only anonymize \
   --threads "$(nproc)" 2>&1 | sed 's/^libparn \([^:]*\):/libparn \1 [CPU]:/' | tee -a "$logs/bench-libparn.txt" |
   tee -a "$logs/run.txt"

@@ -149,6 +149,31 @@ void parn_cuda_ctx_destroy(parn_backend_ctx *ctx)
     parn__free(ctx);
 }
 
+/* fp16/bf16 need Ampere or later for bf16 tensor cores (the module is built for sm_80+ anyway);
+ * TF32 is the same there. */
+parn_status parn_cuda_ctx_set_precision(parn_backend_ctx *ctx, parn_precision precision)
+{
+    PARN_RETURN_IF(precision < PARN_PRECISION_FP32 || precision > PARN_PRECISION_BF16,
+                   PARN_E_INVALID_ARG, "cuda: unknown precision %d", (int)precision);
+    int major = 0;
+    PARN_CU(cudaSetDevice(ctx->device), "cuda device");
+    PARN_CU(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx->device),
+            "cuda device");
+    PARN_RETURN_IF(precision != PARN_PRECISION_FP32 && major < 8, PARN_E_UNSUPPORTED,
+                   "cuda:%d: precision %s needs compute capability 8.0 or later (this GPU has %d.x)",
+                   ctx->device, precision == PARN_PRECISION_TF32 ? "tf32"
+                                : precision == PARN_PRECISION_FP16 ? "fp16" : "bf16", major);
+    ctx->tf32 = precision == PARN_PRECISION_TF32 || env_on("PARN_CUDA_TF32");
+    ctx->half = precision == PARN_PRECISION_FP16 ? PARN_K_F16
+                : precision == PARN_PRECISION_BF16 ? PARN_K_BF16 : 0;
+    const char *layout = getenv("PARN_CUDA_HALF_LAYOUT");
+    ctx->half_layout = !layout ? 0 : strcmp(layout, "nchw") == 0 ? 1 : strcmp(layout, "nhwc") == 0 ? 2 : 0;
+    PARN_BLAS(cublasSetMathMode(ctx->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                       : CUBLAS_DEFAULT_MATH),
+              "cuBLAS math mode");
+    return PARN_OK;
+}
+
 void parn_cuda_ctx_enter(parn_backend_ctx *ctx)
 {
     /* the current device is per host thread */
@@ -212,7 +237,7 @@ void *parn_cuda_alloc(parn_backend_ctx *ctx, size_t bytes)
             return NULL;
         }
     }
-    ctx->blocks[ctx->n_blocks++] = (parn_cuda_block){p, want, true};
+    ctx->blocks[ctx->n_blocks++] = (parn_cuda_block){p, want, true, 0};
     return p;
 }
 
@@ -222,6 +247,24 @@ void parn_cuda_free(parn_backend_ctx *ctx, void *p)
     for (int i = ctx->n_blocks - 1; i >= 0; i--)
         if (ctx->blocks[i].ptr == p) {
             ctx->blocks[i].used = false;
+            return;
+        }
+}
+
+uint64_t parn_cuda_upload_stamp(const parn_backend_ctx *ctx, const void *p)
+{
+    for (int i = ctx->n_blocks - 1; i >= 0; i--)
+        if (ctx->blocks[i].ptr == p) return ctx->blocks[i].stamp;
+    return 0;
+}
+
+/* Marks the block starting at p as written by a new upload. */
+static void stamp_upload(parn_backend_ctx *ctx, const void *p)
+{
+    ctx->uploads++;
+    for (int i = ctx->n_blocks - 1; i >= 0; i--)
+        if (ctx->blocks[i].ptr == p) {
+            ctx->blocks[i].stamp = ctx->uploads;
             return;
         }
 }
@@ -277,6 +320,7 @@ static parn_status stage(parn_backend_ctx *ctx, size_t bytes, unsigned char **ou
 
 parn_status parn_cuda_upload(parn_backend_ctx *ctx, float *dev, const float *host, size_t bytes)
 {
+    stamp_upload(ctx, dev);
     if (bytes > STAGE_MAX) /* the driver stages pageable memory itself, returning when host is free */
         return parn_cuda_check(cudaMemcpyAsync(dev, host, bytes, cudaMemcpyHostToDevice, ctx->stream),
                                "upload");
@@ -393,6 +437,39 @@ parn_status parn_cuda_plain(parn_backend_ctx *ctx, const parn_tensor *src, void 
     parn_tensor plain = *src;
     parn_tensor_set_plain(&plain);
     return parn_cuda_conform(ctx, src, &plain, tmp, out);
+}
+
+/* ---- fp16 / bf16 weights ------------------------------------------------------------------------- */
+
+parn_status parn_cuda_half_weights(parn_backend_ctx *ctx, parn_graph *g, const parn_node *n, int i,
+                                   const parn_tensor *half_layout, parn_cuda_half_cache *cache,
+                                   void **tmp, const void **out)
+{
+    const parn_tensor *w = parn_src(g, n, i);
+    uint64_t stamp = parn_cuda_upload_stamp(ctx, w->data);
+    bool param = parn_src_node(g, n, i)->op == PARN_OP_PARAM && stamp != 0;
+    if (param && cache->data && cache->src == w->data && cache->stamp == stamp &&
+        cache->version == w->version) {
+        *out = cache->data;
+        return PARN_OK;
+    }
+    void **dst = tmp;
+    if (param) {
+        parn_cuda_free(ctx, cache->data);
+        cache->data = NULL;
+        dst = &cache->data;
+    }
+    PARN_TRY(parn_cuda_alloc_for(ctx, (size_t)parn_tensor_numel(w) * 2, n->name, dst));
+    PARN_CU(parn_k_to_half(ctx->stream, ctx->half, *dst, parn_cuda_view(half_layout), w->data,
+                           parn_cuda_view(w)),
+            n->name);
+    if (param) {
+        cache->src = w->data;
+        cache->stamp = stamp;
+        cache->version = w->version;
+    }
+    *out = *dst;
+    return PARN_OK;
 }
 
 /* ---- node states ------------------------------------------------------------------------------- */

@@ -15,7 +15,21 @@
  * zeros where the window passes X'. Kernels copy between the two.
  * The algorithm of each pass is found once per problem with cudnnFind (benchmarks) and kept in
  * the session's context, so graphs that pose the same problem reuse it. Math: fp32 FMA unless
- * the session asked for TF32, so that results match the CPU. */
+ * the session asked for TF32, so that results match the CPU.
+ *
+ * Precision "fp16"/"bf16": the two inference passes (conv forward, deconv forward) run on
+ * tensor cores with fp32 accumulation (cuDNN's PSEUDO_HALF / PSEUDO_BFLOAT16 configurations).
+ * X (or Y for a deconv) is converted into a half buffer, the weights once per upload (cached in
+ * the node's state, keyed by device pointer, upload stamp and version), and the half result
+ * back into the graph's fp32 output: every other op stays fp32, at the cost of one conversion
+ * in and one out per convolution (a half-storage engine would remove both; future work).
+ * Half tensors are channels-last (NHWC / NDHWC, filters KRSC) when the convolution is
+ * ungrouped and both channel counts are multiples of 8: cuDNN's half tensor-core kernels are
+ * written for that layout (with NCHW it adds transposes of its own or picks slower kernels),
+ * and our conversion changes the layout in the same pass. Otherwise (e.g. a first layer's 3
+ * channels, which channels-last tensor cores would pad to 8) they stay NCHW.
+ * PARN_CUDA_HALF_LAYOUT=nchw|nhwc forces one layout, for benchmarks. The backward passes
+ * always run in fp32 (training needs an fp32 session). */
 #include "cuda.h"
 
 #include <string.h>
@@ -37,7 +51,7 @@ typedef struct conv_geom {
 
 /* The key of the algorithm cache. */
 typedef struct conv_key {
-    int pass, nd, groups, math;
+    int pass, nd, groups, math, half, nhwc;
     int xp[5], y[5], w[5];
     int pad[3], stride[3], dilation[3];
 } conv_key;
@@ -52,6 +66,10 @@ typedef struct conv_state {
     cudnnConvolutionDescriptor_t conv;
     int algo;
     size_t workspace;
+    int half;                   /* 0, or the PARN_K_* type of x, w and y (the descriptors') */
+    bool nhwc;                  /* the half tensors are channels-last */
+    parn_backend_ctx *ctx;
+    parn_cuda_half_cache hw;    /* the half weights */
 } conv_state;
 
 static void conv_state_destroy(parn_cuda_state *st)
@@ -63,6 +81,7 @@ static void conv_state_destroy(parn_cuda_state *st)
     if (s->out) cudnnDestroyTensorDescriptor(s->out);
     if (s->w) cudnnDestroyFilterDescriptor(s->w);
     if (s->conv) cudnnDestroyConvolutionDescriptor(s->conv);
+    if (s->hw.data) parn_cuda_free(s->ctx, s->hw.data);
     parn__free(s);
 }
 
@@ -131,9 +150,39 @@ static conv_geom geom_of(const parn_node *n, const conv_io *io)
     return g;
 }
 
-static cudnnMathType_t math_of(const parn_backend_ctx *ctx)
+static cudnnMathType_t math_of(const parn_backend_ctx *ctx, const conv_state *s)
 {
+    if (s->half) return CUDNN_TENSOR_OP_MATH;
     return ctx->tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+/* The half type of the node's pass (0: fp32): only the forward passes of inference. */
+static int half_of(const parn_backend_ctx *ctx, const parn_node *n)
+{
+    return n->op == PARN_OP_CONV || n->op == PARN_OP_DECONV ? ctx->half : 0;
+}
+
+/* Channels-last half tensors where cuDNN's tensor cores take them as they are (see above). */
+static bool nhwc_of(const parn_backend_ctx *ctx, const parn_node *n, const conv_io *io)
+{
+    if (ctx->half_layout) return ctx->half_layout == 2;
+    return n->attrs.conv.groups == 1 && io->xr->dims[1] % 8 == 0 && io->y->dims[1] % 8 == 0;
+}
+
+/* A packed descriptor of x, w or y's dims in the state's type and layout. */
+static parn_status data_desc(const conv_state *s, int nd, const int64_t *dims,
+                             cudnnTensorDescriptor_t *out)
+{
+    if (!s->half) return parn_cuda_dims_desc(nd, dims, out);
+    int d[5];
+    for (int i = 0; i < nd; i++) d[i] = (int)dims[i];
+    PARN_DNN(cudnnCreateTensorDescriptor(out), "cuDNN tensor");
+    return parn_cudnn_check(cudnnSetTensorNdDescriptorEx(*out, s->nhwc ? CUDNN_TENSOR_NHWC
+                                                                       : CUDNN_TENSOR_NCHW,
+                                                         s->half == PARN_K_F16 ? CUDNN_DATA_HALF
+                                                                               : CUDNN_DATA_BFLOAT16,
+                                                         nd, d),
+                            "cuDNN tensor");
 }
 
 static parn_status make_descriptors(parn_backend_ctx *ctx, const parn_node *n, const conv_io *io,
@@ -141,19 +190,22 @@ static parn_status make_descriptors(parn_backend_ctx *ctx, const parn_node *n, c
 {
     const conv_geom *gm = &s->geom;
     const parn_conv_attrs *a = &n->attrs.conv;
-    PARN_TRY(parn_cuda_dims_desc(gm->nd, gm->xp, &s->x));
-    PARN_TRY(parn_cuda_dims_desc(gm->nd, io->y->dims, &s->y));
+    PARN_TRY(data_desc(s, gm->nd, gm->xp, &s->x));
+    PARN_TRY(data_desc(s, gm->nd, io->y->dims, &s->y));
     int wd[5];
     for (int i = 0; i < gm->nd; i++) wd[i] = (int)io->w->dims[i];
+    cudnnDataType_t wt = !s->half ? CUDNN_DATA_FLOAT
+                         : s->half == PARN_K_F16 ? CUDNN_DATA_HALF : CUDNN_DATA_BFLOAT16;
     PARN_DNN(cudnnCreateFilterDescriptor(&s->w), n->name);
-    PARN_DNN(cudnnSetFilterNdDescriptor(s->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, gm->nd, wd),
+    PARN_DNN(cudnnSetFilterNdDescriptor(s->w, wt, s->nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW,
+                                        gm->nd, wd),
              n->name);
     PARN_DNN(cudnnCreateConvolutionDescriptor(&s->conv), n->name);
     PARN_DNN(cudnnSetConvolutionNdDescriptor(s->conv, a->rank, gm->pad, gm->stride, gm->dilation,
                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
              n->name);
     PARN_DNN(cudnnSetConvolutionGroupCount(s->conv, a->groups), n->name);
-    PARN_DNN(cudnnSetConvolutionMathType(s->conv, math_of(ctx)), n->name);
+    PARN_DNN(cudnnSetConvolutionMathType(s->conv, math_of(ctx, s)), n->name);
     if (a->has_bias) {
         int64_t bd[5] = {1, 1, 1, 1, 1};
         bd[1] = is_transposed(n->op) ? io->xr->dims[1] : io->y->dims[1];
@@ -164,14 +216,17 @@ static parn_status make_descriptors(parn_backend_ctx *ctx, const parn_node *n, c
 }
 
 static conv_key key_of(const parn_backend_ctx *ctx, const parn_node *n, const conv_io *io,
-                       const conv_geom *gm)
+                       const conv_state *s)
 {
+    const conv_geom *gm = &s->geom;
     conv_key k;
     memset(&k, 0, sizeof k); /* padding bytes too: the key is compared with memcmp */
     k.pass = pass_of(n->op);
     k.nd = gm->nd;
     k.groups = n->attrs.conv.groups;
-    k.math = math_of(ctx);
+    k.math = math_of(ctx, s);
+    k.half = s->half;
+    k.nhwc = s->nhwc;
     for (int i = 0; i < gm->nd; i++) {
         k.xp[i] = (int)gm->xp[i];
         k.y[i] = (int)io->y->dims[i];
@@ -284,8 +339,11 @@ static parn_status prepare(parn_backend_ctx *ctx, parn_node *n, const conv_io *i
         PARN_RETURN_IF(io->xr->dims[i] > INT32_MAX || io->y->dims[i] > INT32_MAX,
                        PARN_E_UNSUPPORTED, "%s: a dim does not fit cuDNN's 32 bits", n->name);
     s->geom = geom_of(n, io);
+    s->ctx = ctx;
+    s->half = half_of(ctx, n);
+    s->nhwc = s->half && nhwc_of(ctx, n, io);
     PARN_TRY(make_descriptors(ctx, n, io, s));
-    conv_key k = key_of(ctx, n, io, &s->geom);
+    conv_key k = key_of(ctx, n, io, s);
     const parn_cuda_algo *cached = cached_algo(ctx, &k);
     parn_cuda_algo found;
     if (!cached) {
@@ -359,6 +417,111 @@ static parn_status add_bias(parn_backend_ctx *ctx, parn_graph *g, parn_node *n, 
     cudnnStatus_t r = cudnnAddTensor(ctx->cudnn, &one, s->bias, b, &one, s->out, n->out.data);
     parn_cuda_free(ctx, tmp);
     return parn_cudnn_check(r, n->name);
+}
+
+/* ---- fp16 / bf16 (inference) --------------------------------------------------------------------- */
+
+/* A dense half tensor of dims in the state's layout (data NULL: the caller allocates). */
+static parn_tensor half_tensor(const conv_state *s, int nd, const int64_t *dims)
+{
+    parn_tensor t = {.ndim = nd};
+    for (int i = 0; i < nd; i++) t.dims[i] = dims[i];
+    if (s->nhwc)
+        parn_tensor_set_channels_last(&t);
+    else
+        parn_tensor_set_plain(&t);
+    return t;
+}
+
+/* src (fp32, any strides) converted into a new half buffer *tmp in the state's layout. */
+static parn_status to_half(parn_backend_ctx *ctx, const parn_node *n, const conv_state *s,
+                           const parn_tensor *src, void **tmp)
+{
+    parn_tensor h = half_tensor(s, src->ndim, src->dims);
+    PARN_TRY(parn_cuda_alloc_for(ctx, (size_t)parn_tensor_numel(src) * 2, n->name, tmp));
+    return parn_cuda_launched(parn_k_to_half(ctx->stream, s->half, *tmp, parn_cuda_view(&h),
+                                             src->data, parn_cuda_view(src)),
+                              n);
+}
+
+/* The half result (state's layout, dims of dst) into dst (fp32, any strides). */
+static parn_status from_half(parn_backend_ctx *ctx, const parn_node *n, const conv_state *s,
+                             const void *half, const parn_tensor *dst)
+{
+    parn_tensor h = half_tensor(s, dst->ndim, dst->dims);
+    return parn_cuda_launched(parn_k_from_half(ctx->stream, s->half, dst->data, parn_cuda_view(dst),
+                                               half, parn_cuda_view(&h)),
+                              n);
+}
+
+/* The weights (src 1 of both half ops) in half, in the state's layout (kept across runs). */
+static parn_status half_weights(parn_backend_ctx *ctx, parn_graph *g, parn_node *n, conv_state *s,
+                                const parn_tensor *w, void **tmp, const void **out)
+{
+    parn_tensor layout = half_tensor(s, w->ndim, w->dims);
+    return parn_cuda_half_weights(ctx, g, n, 1, &layout, &s->hw, tmp, out);
+}
+
+/* X as cuDNN sees it, in half: the graph's X converted directly, or through X' (fp32) when
+ * padded. tmp[0], tmp[2] and tmp[3] are the temporaries. */
+static parn_status half_x(parn_backend_ctx *ctx, parn_node *n, const conv_state *s,
+                          const conv_io *io, void **tmp)
+{
+    const conv_geom *gm = &s->geom;
+    if (!gm->padded) return to_half(ctx, n, s, io->xr, &tmp[3]);
+    const float *x;
+    PARN_TRY(plain_src(ctx, io->xr, &tmp[0], &x));
+    PARN_TRY(parn_cuda_alloc_for(ctx, xp_bytes(gm), n->name, &tmp[2]));
+    PARN_TRY(move_x(ctx, gm, (float *)x, tmp[2], true, n->name));
+    parn_tensor xp = {.ndim = gm->nd, .data = tmp[2]};
+    for (int i = 0; i < gm->nd; i++) xp.dims[i] = gm->xp[i];
+    parn_tensor_set_plain(&xp);
+    return to_half(ctx, n, s, &xp, &tmp[3]);
+}
+
+/* Y = conv(X) in half (conv forward). */
+static parn_status run_forward_half(parn_backend_ctx *ctx, parn_graph *g, parn_node *n,
+                                    conv_state *s, const conv_io *io, void **tmp)
+{
+    const void *w = NULL;
+    const float zero = 0.0f, one = 1.0f; /* PSEUDO_HALF: fp32 scaling factors */
+    PARN_TRY(half_x(ctx, n, s, io, tmp));
+    PARN_TRY(half_weights(ctx, g, n, s, io->w, &tmp[1], &w));
+    PARN_TRY(parn_cuda_alloc_for(ctx, (size_t)parn_tensor_numel(io->y) * 2, n->name, &tmp[4]));
+    void *ws = NULL;
+    if (s->workspace) PARN_TRY(parn_cuda_workspace(ctx, s->workspace, &ws));
+    PARN_DNN(cudnnConvolutionForward(ctx->cudnn, &one, s->x, tmp[3], s->w, w, s->conv,
+                                     (cudnnConvolutionFwdAlgo_t)s->algo, ws, s->workspace, &zero,
+                                     s->y, tmp[4]),
+             n->name);
+    return from_half(ctx, n, s, tmp[4], io->y);
+}
+
+/* X = conv^T(Y) in half (deconv forward): through X' (fp32) when padded. */
+static parn_status run_backward_data_half(parn_backend_ctx *ctx, parn_graph *g, parn_node *n,
+                                          conv_state *s, const conv_io *io, void **tmp)
+{
+    const conv_geom *gm = &s->geom;
+    const void *w = NULL;
+    const float zero = 0.0f, one = 1.0f;
+    PARN_TRY(to_half(ctx, n, s, io->y, &tmp[3]));
+    PARN_TRY(half_weights(ctx, g, n, s, io->w, &tmp[1], &w));
+    size_t xp_n = xp_bytes(gm) / sizeof(float);
+    PARN_TRY(parn_cuda_alloc_for(ctx, xp_n * 2, n->name, &tmp[4]));
+    void *ws = NULL;
+    if (s->workspace) PARN_TRY(parn_cuda_workspace(ctx, s->workspace, &ws));
+    PARN_DNN(cudnnConvolutionBackwardData(ctx->cudnn, &one, s->w, w, s->y, tmp[3], s->conv,
+                                          (cudnnConvolutionBwdDataAlgo_t)s->algo, ws, s->workspace,
+                                          &zero, s->x, tmp[4]),
+             n->name);
+    if (!gm->padded) return from_half(ctx, n, s, tmp[4], io->xr);
+    parn_tensor xp = {.ndim = gm->nd};
+    for (int i = 0; i < gm->nd; i++) xp.dims[i] = gm->xp[i];
+    parn_tensor_set_plain(&xp);
+    PARN_TRY(parn_cuda_alloc_for(ctx, xp_bytes(gm), n->name, &tmp[2]));
+    xp.data = tmp[2];
+    PARN_TRY(from_half(ctx, n, s, tmp[4], &xp));
+    return move_x(ctx, gm, io->xr->data, tmp[2], false, n->name);
 }
 
 /* ---- the passes -------------------------------------------------------------------------------- */
@@ -440,14 +603,19 @@ static parn_status run(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     conv_io io = io_of(g, n);
     conv_state *s = NULL;
     PARN_TRY(prepare(ctx, n, &io, &s));
-    void *tmp[3] = {NULL, NULL, NULL};
+    void *tmp[5] = {NULL, NULL, NULL, NULL, NULL};
     parn_status st;
-    switch (pass_of(n->op)) {
-    case PASS_FWD: st = run_forward(ctx, n, s, &io, tmp); break;
-    case PASS_BWD_DATA: st = run_backward_data(ctx, n, s, &io, tmp); break;
-    default: st = run_backward_filter(ctx, n, s, &io, tmp); break;
-    }
-    for (int i = 0; i < 3; i++) parn_cuda_free(ctx, tmp[i]);
+    if (s->half && pass_of(n->op) == PASS_FWD)
+        st = run_forward_half(ctx, g, n, s, &io, tmp);
+    else if (s->half)
+        st = run_backward_data_half(ctx, g, n, s, &io, tmp);
+    else if (pass_of(n->op) == PASS_FWD)
+        st = run_forward(ctx, n, s, &io, tmp);
+    else if (pass_of(n->op) == PASS_BWD_DATA)
+        st = run_backward_data(ctx, n, s, &io, tmp);
+    else
+        st = run_backward_filter(ctx, n, s, &io, tmp);
+    for (int i = 0; i < 5; i++) parn_cuda_free(ctx, tmp[i]);
     if (st == PARN_OK && (n->op == PARN_OP_CONV || n->op == PARN_OP_DECONV))
         st = add_bias(ctx, g, n, s);
     return st;

@@ -16,6 +16,7 @@ typedef struct parn_cuda_block {
     void *ptr;
     size_t bytes;
     bool used;
+    uint64_t stamp; /* the upload that last wrote the block (0: none), for caches of its contents */
 } parn_cuda_block;
 
 /* A convolution algorithm found once for a problem (see conv.c), shared by every node and
@@ -32,7 +33,12 @@ struct parn_backend_ctx {
     cudaStream_t stream;            /* every kernel, copy and library call of the session */
     cudnnHandle_t cudnn;            /* bound to stream */
     cublasHandle_t cublas;          /* bound to stream */
-    bool tf32;                      /* PARN_CUDA_TF32=1: TF32 tensor cores for fp32 conv/GEMM */
+    bool tf32;                      /* precision "tf32" (or PARN_CUDA_TF32=1): TF32 tensor cores
+                                       for fp32 conv/GEMM */
+    int half;                       /* precision "fp16"/"bf16": PARN_K_F16/PARN_K_BF16, the type
+                                       of forward convolutions and dense layers; 0: fp32 */
+    int half_layout;                /* PARN_CUDA_HALF_LAYOUT: 0 per op, 1 nchw, 2 channels-last */
+    uint64_t uploads;               /* uploads so far (stamps of the blocks written) */
     /* caching allocator: freed blocks stay for reuse until the context goes */
     parn_cuda_block *blocks;
     int n_blocks, cap_blocks;
@@ -68,6 +74,10 @@ void *parn_cuda_alloc(parn_backend_ctx *ctx, size_t bytes);
 void parn_cuda_free(parn_backend_ctx *ctx, void *p);
 /* As parn_cuda_alloc, with a message naming what on failure. */
 parn_status parn_cuda_alloc_for(parn_backend_ctx *ctx, size_t bytes, const char *what, void **out);
+
+/* The stamp of the last upload into the block starting at p (0: never uploaded into, or not
+ * a block start): a cache of what was uploaded there is valid while the stamp is unchanged. */
+uint64_t parn_cuda_upload_stamp(const parn_backend_ctx *ctx, const void *p);
 
 /* The shared workspace, grown to at least bytes (its contents do not survive). */
 parn_status parn_cuda_workspace(parn_backend_ctx *ctx, size_t bytes, void **out);
@@ -108,6 +118,23 @@ static inline parn_status parn_cuda_launched(cudaError_t e, const parn_node *n)
 {
     return parn_cuda_check(e, n->name);
 }
+
+/* ---- fp16 / bf16 weights ----------------------------------------------------------------------- */
+
+/* A node's weights converted to the context's half type, kept across runs. */
+typedef struct parn_cuda_half_cache {
+    void *data;             /* a block of the allocator, NULL until the first conversion */
+    const float *src;       /* the weight leaf's device copy that was converted ... */
+    uint64_t stamp, version; /* ... its upload stamp and version then */
+} parn_cuda_half_cache;
+
+/* Src i of n (fp32, any strides) in ctx->half, laid out with the strides of half_layout (n's
+ * src dims): from cache while src is a parameter whose device copy has not changed (pointer,
+ * upload, version), else converted again (into cache for a parameter, into *tmp, which the
+ * caller frees, for computed weights). */
+parn_status parn_cuda_half_weights(parn_backend_ctx *ctx, parn_graph *g, const parn_node *n, int i,
+                                   const parn_tensor *half_layout, parn_cuda_half_cache *cache,
+                                   void **tmp, const void **out);
 
 /* ---- node states ----------------------------------------------------------------------------- */
 
@@ -182,6 +209,7 @@ cudaError_t parn_cuda_bn_eval_bwd(cudaStream_t stream, int64_t n, int64_t c, int
 parn_status parn_cuda_ctx_create(int device, int threads, parn_backend_ctx **out);
 void parn_cuda_ctx_destroy(parn_backend_ctx *ctx);
 void parn_cuda_ctx_enter(parn_backend_ctx *ctx);
+parn_status parn_cuda_ctx_set_precision(parn_backend_ctx *ctx, parn_precision precision);
 parn_status parn_cuda_device_count(int *count);
 const char *parn_cuda_versions(void);
 

@@ -134,6 +134,7 @@ static const parn_backend cuda_backend = {
     .kernels = kernels,
     .upload = parn_cuda_upload,
     .download = parn_cuda_download,
+    .ctx_set_precision = parn_cuda_ctx_set_precision,
 };
 
 static const parn_cuda_module module = {
