@@ -105,7 +105,7 @@ __device__ uint64_t rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
-/* Elements per random stream, as lib/backend/cpu/dropout.c (MASK_CHUNK). */
+/* Elements per random stream: PARN_DROPOUT_CHUNK of lib/core/core.h (parn__dropout_mask_chunk). */
 constexpr int64_t MASK_CHUNK = 4096;
 
 /* One thread per chunk: chunk k is seeded with seed + k and draws two 24-bit uniforms per

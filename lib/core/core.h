@@ -59,4 +59,12 @@ float parn__rng_uniform(parn_rng *rng);
 /* Standard normal (Box-Muller). */
 float parn__rng_normal(parn_rng *rng);
 
+/* Dropout's scaled keep mask, drawn in chunks of PARN_DROPOUT_CHUNK elements: chunk k of a
+ * total-element mask comes from the stream seeded with seed + k, so masks depend neither on the
+ * thread count nor on the backend. Each 64-bit draw gives two 24-bit uniforms (bits 40..63 and
+ * 16..39; the low bits of xoshiro128+ are its weakest); an element is kept (1 / (1 - p)) when its
+ * uniform u / 2^24 >= p, else 0. Writes mask[k * CHUNK .. min(total, (k + 1) * CHUNK)). */
+#define PARN_DROPOUT_CHUNK 4096
+void parn__dropout_mask_chunk(uint64_t seed, int64_t k, int64_t total, float p, float *mask);
+
 #endif

@@ -43,3 +43,18 @@ float parn__rng_normal(parn_rng *rng)
     if (u1 < 1e-12f) u1 = 1e-12f;
     return sqrtf(-2.0f * logf(u1)) * cosf(6.28318530718f * u2);
 }
+
+void parn__dropout_mask_chunk(uint64_t seed, int64_t k, int64_t total, float p, float *mask)
+{
+    parn_rng rng;
+    parn__rng_seed(&rng, seed + (uint64_t)k);
+    float scale = 1.0f / (1.0f - p);
+    uint64_t drop_below = (uint64_t)ceil((double)p * 16777216.0);
+    int64_t begin = k * PARN_DROPOUT_CHUNK;
+    int64_t end = begin + PARN_DROPOUT_CHUNK < total ? begin + PARN_DROPOUT_CHUNK : total;
+    for (int64_t i = begin; i < end; i += 2) {
+        uint64_t r = parn__rng_next(&rng);
+        mask[i] = (r >> 40) >= drop_below ? scale : 0.0f;
+        if (i + 1 < end) mask[i + 1] = (r >> 16 & 0xffffff) >= drop_below ? scale : 0.0f;
+    }
+}

@@ -2,6 +2,7 @@
 /* Face regeneration with the MS-GAN generator: patch -> crop + mask + previous output + noise
  * -> graph -> patch. */
 #include "gan.h"
+#include "resample.h"
 
 #include "models/model.h"
 
@@ -19,40 +20,6 @@ struct parn_gan {
     float *masked, *mask, *prev, *noise; /* bound to the graph's inputs */
     float *result;                      /* channels planes */
 };
-
-/* A picture of floats: element (x, y, channel k) at data[y * row + x * px + k * plane]. */
-typedef struct view {
-    float *data;
-    int w, h;
-    size_t row, px, plane;
-} view;
-
-/* Bilinear resize of 3 channels with pixel centres aligned (PyTorch's align_corners=False),
- * each value multiplied by scale. */
-static void resize(const view *src, const view *dst, float scale)
-{
-    float fx = (float)src->w / (float)dst->w, fy = (float)src->h / (float)dst->h;
-#pragma omp parallel for if ((long)dst->w * dst->h > 65536)
-    for (int j = 0; j < dst->h; j++) {
-        float sy = fmaxf(0.0f, ((float)j + 0.5f) * fy - 0.5f);
-        int y0 = (int)sy, y1 = y0 + 1 < src->h ? y0 + 1 : src->h - 1;
-        float ty = sy - (float)y0;
-        for (int i = 0; i < dst->w; i++) {
-            float sx = fmaxf(0.0f, ((float)i + 0.5f) * fx - 0.5f);
-            int x0 = (int)sx, x1 = x0 + 1 < src->w ? x0 + 1 : src->w - 1;
-            float tx = sx - (float)x0;
-            for (int k = 0; k < 3; k++) {
-                const float *s = src->data + (size_t)k * src->plane;
-                float top = s[(size_t)y0 * src->row + (size_t)x0 * src->px] * (1 - tx) +
-                            s[(size_t)y0 * src->row + (size_t)x1 * src->px] * tx;
-                float bottom = s[(size_t)y1 * src->row + (size_t)x0 * src->px] * (1 - tx) +
-                               s[(size_t)y1 * src->row + (size_t)x1 * src->px] * tx;
-                dst->data[(size_t)j * dst->row + (size_t)i * dst->px + (size_t)k * dst->plane] =
-                    (top * (1 - ty) + bottom * ty) * scale;
-            }
-        }
-    }
-}
 
 static float clamp01(float v)
 {
@@ -142,22 +109,17 @@ static void fill_inputs(parn_gan *gan, int x, int y, int w, int h, const parn_re
                         const float *prev, parn_rng *rng)
 {
     int side = gan->c.size;
-    float sx = (float)w / (float)side, sy = (float)h / (float)side;
+    parn_region_crop_mask(r, x, y, w, h, side, gan->mask);
     const float *cr = gan->crop, *cg = cr + gan->plane, *cb = cg + gan->plane;
-    for (int v = 0; v < side; v++)
-        for (int u = 0; u < side; u++) {
-            size_t k = (size_t)v * (size_t)side + (size_t)u;
-            bool covered = parn_region_contains(r, (float)x + ((float)u + 0.5f) * sx,
-                                                (float)y + ((float)v + 0.5f) * sy);
-            gan->mask[k] = covered ? 1.0f : 0.0f;
-            float keep = covered ? 0.0f : 1.0f;
-            if (gan->c.channels == 1) {
-                gan->masked[k] = keep * clamp01(0.299f * cr[k] + 0.587f * cg[k] + 0.114f * cb[k]);
-                continue;
-            }
-            for (size_t c = 0; c < 3; c++)
-                gan->masked[c * gan->plane + k] = keep * clamp01(gan->crop[c * gan->plane + k]);
+    for (size_t k = 0; k < gan->plane; k++) {
+        float keep = 1.0f - gan->mask[k];
+        if (gan->c.channels == 1) {
+            gan->masked[k] = keep * clamp01(0.299f * cr[k] + 0.587f * cg[k] + 0.114f * cb[k]);
+            continue;
         }
+        for (size_t c = 0; c < 3; c++)
+            gan->masked[c * gan->plane + k] = keep * clamp01(gan->crop[c * gan->plane + k]);
+    }
     size_t image = (size_t)gan->c.channels * gan->plane;
     if (gan->c.temporal) memcpy(gan->prev, prev, image * sizeof(float));
     for (int i = 0; i < gan->c.noise_dim; i++) gan->noise[i] = parn__rng_normal(rng);
@@ -175,15 +137,15 @@ parn_status parn_gan_run(parn_gan *gan, float *rgb, int x, int y, int w, int h,
         memset(*prev, 0, image * sizeof(float)); /* a track's first frame */
     }
     int side = gan->c.size;
-    view patch = {rgb, w, h, 3 * (size_t)w, 3, 1};
-    view crop = {gan->crop, side, side, (size_t)side, 1, gan->plane};
-    resize(&patch, &crop, 1.0f / 255.0f);
+    parn_fview patch = {rgb, w, h, 3 * (size_t)w, 3, 1};
+    parn_fview crop = {gan->crop, side, side, (size_t)side, 1, gan->plane};
+    parn_fview_resize(&patch, &crop, 3, 1.0f / 255.0f);
     fill_inputs(gan, x, y, w, h, r, *prev, rng);
     PARN_TRY(parn_graph_run(gan->g, gan->be, gan->ctx));
     PARN_TRY(parn_graph_read(gan->g, gan->out, gan->result));
     memcpy(*prev, gan->result, image * sizeof(float));
     /* one channel: every colour reads the same plane */
-    view result = {gan->result, side, side, (size_t)side, 1, gan->c.channels == 1 ? 0 : gan->plane};
-    resize(&result, &patch, 255.0f);
+    parn_fview result = {gan->result, side, side, (size_t)side, 1, gan->c.channels == 1 ? 0 : gan->plane};
+    parn_fview_resize(&result, &patch, 3, 255.0f);
     return PARN_OK;
 }

@@ -59,3 +59,14 @@ void parn_region_alpha(const parn_region *r, int x, int y, int w, int h, float *
                 d <= 0.0f ? 0.0f : fminf(1.0f, d / r->feather);
         }
 }
+
+void parn_region_crop_mask(const parn_region *r, int x, int y, int w, int h, int side, float *mask)
+{
+    float sx = (float)w / (float)side, sy = (float)h / (float)side;
+    for (int v = 0; v < side; v++)
+        for (int u = 0; u < side; u++)
+            mask[(size_t)v * (size_t)side + (size_t)u] =
+                parn_region_contains(r, (float)x + ((float)u + 0.5f) * sx, (float)y + ((float)v + 0.5f) * sy)
+                    ? 1.0f
+                    : 0.0f;
+}

@@ -23,6 +23,10 @@ bool parn_region_make(const parn_face_box *box, float margin, bool ellipse, int 
 /* True when the frame point (x, y) lies inside the region's shape (hard edge). */
 bool parn_region_contains(const parn_region *r, float x, float y);
 
+/* The generator's mask of the w x h patch at frame position (x, y) resized to side x side: 1
+ * where the crop pixel's centre lies inside the region's shape, else 0 (row-major). */
+void parn_region_crop_mask(const parn_region *r, int x, int y, int w, int h, int side, float *mask);
+
 /* Coverage in [0, 1] of each pixel of the w x h rectangle at (x, y): 0 outside the shape, rising
  * to 1 over the feather inside it; written row-major to alpha. */
 void parn_region_alpha(const parn_region *r, int x, int y, int w, int h, float *alpha);

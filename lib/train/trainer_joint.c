@@ -12,6 +12,7 @@
 
 #include "core/options.h"
 #include "pipeline/region.h"
+#include "pipeline/resample.h"
 
 #include <math.h>
 #include <string.h>
@@ -43,29 +44,9 @@ void parn__paste_free(struct parn_paste_state *p)
 }
 
 /* A picture plane of floats: element (x, y) at data[y * row + x]. */
-typedef struct plane {
-    float *data;
-    int w, h;
-    size_t row;
-} plane;
-
-/* Bilinear resize with pixel centres aligned (align_corners = False), as the anonymizer does. */
-static void resize(const plane *src, const plane *dst)
+static parn_fview plane_of(float *data, int w, int h, size_t row)
 {
-    float fx = (float)src->w / (float)dst->w, fy = (float)src->h / (float)dst->h;
-    for (int j = 0; j < dst->h; j++) {
-        float sy = fmaxf(0.0f, ((float)j + 0.5f) * fy - 0.5f);
-        int y0 = (int)sy, y1 = y0 + 1 < src->h ? y0 + 1 : src->h - 1;
-        float ty = sy - (float)y0;
-        for (int i = 0; i < dst->w; i++) {
-            float sx = fmaxf(0.0f, ((float)i + 0.5f) * fx - 0.5f);
-            int x0 = (int)sx, x1 = x0 + 1 < src->w ? x0 + 1 : src->w - 1;
-            float tx = sx - (float)x0;
-            const float *r0 = src->data + (size_t)y0 * src->row, *r1 = src->data + (size_t)y1 * src->row;
-            float top = r0[x0] * (1 - tx) + r0[x1] * tx, bottom = r1[x0] * (1 - tx) + r1[x1] * tx;
-            dst->data[(size_t)j * dst->row + (size_t)i] = top * (1 - ty) + bottom * ty;
-        }
-    }
+    return (parn_fview){data, w, h, row, 1, 0};
 }
 
 static float *buffer(size_t n)
@@ -137,11 +118,11 @@ typedef struct clip_view {
 } clip_view;
 
 /* Channel k of frame f of clip i. */
-static plane frame_plane(const clip_view *v, int64_t i, int k, int64_t f)
+static parn_fview frame_plane(const clip_view *v, int64_t i, int k, int64_t f)
 {
     size_t area = (size_t)(v->crop * v->crop);
-    return (plane){v->data + (((size_t)i * 3 + (size_t)k) * (size_t)v->frames + (size_t)f) * area,
-                   (int)v->crop, (int)v->crop, (size_t)v->crop};
+    return plane_of(v->data + (((size_t)i * 3 + (size_t)k) * (size_t)v->frames + (size_t)f) * area,
+                    (int)v->crop, (int)v->crop, (size_t)v->crop);
 }
 
 /* The generator's inputs for item i at frame f: its face patch resized to the crop, with what
@@ -152,17 +133,14 @@ static void fill_item(struct parn_paste_state *p, const clip_view *v, int64_t i,
     int w = r->x1 - r->x0, h = r->y1 - r->y0;
     size_t side = (size_t)(p->s * p->s);
     float *mask = p->mask + (size_t)i * side;
-    float sx = (float)w / (float)p->s, sy = (float)h / (float)p->s;
-    for (int64_t y = 0; y < p->s; y++)
-        for (int64_t x = 0; x < p->s; x++)
-            mask[y * p->s + x] = parn_region_contains(r, (float)r->x0 + ((float)x + 0.5f) * sx,
-                                                      (float)r->y0 + ((float)y + 0.5f) * sy) ? 1.0f : 0.0f;
+    parn_region_crop_mask(r, r->x0, r->y0, w, h, (int)p->s, mask);
     for (int k = 0; k < 3; k++) {
-        plane src = frame_plane(v, i, k, f);
+        parn_fview src = frame_plane(v, i, k, f);
         src.data += (size_t)r->y0 * src.row + (size_t)r->x0;
         src.w = w, src.h = h;
         float *dst = p->masked + ((size_t)i * 3 + (size_t)k) * side;
-        resize(&src, &(plane){dst, (int)p->s, (int)p->s, (size_t)p->s});
+        parn_fview crop = plane_of(dst, (int)p->s, (int)p->s, (size_t)p->s);
+        parn_fview_resize(&src, &crop, 1, 1.0f);
         for (size_t j = 0; j < side; j++) dst[j] *= 1.0f - mask[j];
     }
 }
@@ -175,10 +153,11 @@ static void blend_item(struct parn_paste_state *p, const clip_view *v, int64_t i
     size_t side = (size_t)(p->s * p->s);
     parn_region_alpha(r, r->x0, r->y0, w, h, p->alpha);
     for (int k = 0; k < 3; k++) {
-        plane out = {p->result + ((size_t)i * (size_t)p->c + (size_t)(p->c == 1 ? 0 : k)) * side,
-                     (int)p->s, (int)p->s, (size_t)p->s};
-        resize(&out, &(plane){p->patch, w, h, (size_t)w});
-        plane dst = frame_plane(v, i, k, f);
+        parn_fview out = plane_of(p->result + ((size_t)i * (size_t)p->c + (size_t)(p->c == 1 ? 0 : k)) * side,
+                                  (int)p->s, (int)p->s, (size_t)p->s);
+        parn_fview patch = plane_of(p->patch, w, h, (size_t)w);
+        parn_fview_resize(&out, &patch, 1, 1.0f);
+        parn_fview dst = frame_plane(v, i, k, f);
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 float *px = dst.data + (size_t)(r->y0 + y) * dst.row + (size_t)(r->x0 + x);

@@ -9,10 +9,6 @@
 
 #include <math.h>
 
-/* Elements per random stream. Each stream is seeded from one draw of the graph's generator
- * and the chunk index, so masks do not depend on the thread count. */
-#define MASK_CHUNK 4096
-
 typedef struct dropout_args {
     float *y;
     const float *x, *mask;
@@ -28,24 +24,16 @@ static void mul_segment(const parn_walk *w, const int64_t *off, int64_t n, void 
     for (int64_t i = 0; i < n; i++) y[i * ys] = x[i * xs] * m[i * ms];
 }
 
-/* Fills mask chunk k (logical row-major order); also writes y when x and y are plain. Each
- * 64-bit draw gives two 24-bit uniforms (bits 40..63 and 16..39; the low bits of xoshiro128+
- * are its weakest); an element is kept when its uniform u / 2^24 >= p. */
+/* Fills mask chunk k (logical row-major order; parn__dropout_mask_chunk); also writes y when x
+ * and y are plain. */
 static void draw_chunk(uint64_t seed, int64_t k, int64_t total, float p, float *mask,
                        const float *x, float *y)
 {
-    parn_rng rng;
-    parn__rng_seed(&rng, seed + (uint64_t)k);
-    float scale = 1.0f / (1.0f - p);
-    uint64_t drop_below = (uint64_t)ceil((double)p * 16777216.0);
-    int64_t begin = k * MASK_CHUNK, end = begin + MASK_CHUNK < total ? begin + MASK_CHUNK : total;
-    for (int64_t i = begin; i < end; i += 2) {
-        uint64_t r = parn__rng_next(&rng);
-        mask[i] = (r >> 40) >= drop_below ? scale : 0.0f;
-        if (i + 1 < end) mask[i + 1] = (r >> 16 & 0xffffff) >= drop_below ? scale : 0.0f;
-    }
-    if (y)
-        for (int64_t i = begin; i < end; i++) y[i] = x[i] * mask[i];
+    parn__dropout_mask_chunk(seed, k, total, p, mask);
+    if (!y) return;
+    int64_t begin = k * PARN_DROPOUT_CHUNK;
+    int64_t end = begin + PARN_DROPOUT_CHUNK < total ? begin + PARN_DROPOUT_CHUNK : total;
+    for (int64_t i = begin; i < end; i++) y[i] = x[i] * mask[i];
 }
 
 parn_status parn_cpu_dropout(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
@@ -59,7 +47,7 @@ parn_status parn_cpu_dropout(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     parn_tensor *mask = &n->side[0];
     bool fused = parn_tensor_is_plain(x) && parn_tensor_is_plain(y);
     uint64_t seed = parn__rng_next(parn_graph_rng(g));
-    int64_t total = parn_tensor_numel(y), chunks = (total + MASK_CHUNK - 1) / MASK_CHUNK;
+    int64_t total = parn_tensor_numel(y), chunks = (total + PARN_DROPOUT_CHUNK - 1) / PARN_DROPOUT_CHUNK;
 #pragma omp parallel for schedule(static) if (total > PARN_WALK_PARALLEL)
     for (int64_t k = 0; k < chunks; k++)
         draw_chunk(seed, k, total, n->attrs.dropout.p, mask->data, x->data, fused ? y->data : NULL);

@@ -621,32 +621,8 @@ static parn_status run(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
     return st;
 }
 
+/* Every convolution node, forward and backward, plain and transposed: the op picks the pass. */
 PARN_CUDA_KERNEL(conv)
-{
-    return run(ctx, g, n);
-}
-
-PARN_CUDA_KERNEL(conv_bwd_data)
-{
-    return run(ctx, g, n);
-}
-
-PARN_CUDA_KERNEL(conv_bwd_weights)
-{
-    return run(ctx, g, n);
-}
-
-PARN_CUDA_KERNEL(deconv)
-{
-    return run(ctx, g, n);
-}
-
-PARN_CUDA_KERNEL(deconv_bwd_data)
-{
-    return run(ctx, g, n);
-}
-
-PARN_CUDA_KERNEL(deconv_bwd_weights)
 {
     return run(ctx, g, n);
 }

@@ -152,12 +152,7 @@ void parn_cuda_node_state_free(void *state);
 
 #define PARN_CUDA_KERNEL(name)                                                                 \
     parn_status parn_cuda_##name(parn_backend_ctx *ctx, parn_graph *g, parn_node *n)
-PARN_CUDA_KERNEL(conv);
-PARN_CUDA_KERNEL(conv_bwd_data);
-PARN_CUDA_KERNEL(conv_bwd_weights);
-PARN_CUDA_KERNEL(deconv);
-PARN_CUDA_KERNEL(deconv_bwd_data);
-PARN_CUDA_KERNEL(deconv_bwd_weights);
+PARN_CUDA_KERNEL(conv); /* CONV, DECONV and their BWD_DATA / BWD_WEIGHTS */
 PARN_CUDA_KERNEL(pool);
 PARN_CUDA_KERNEL(pool_bwd);
 PARN_CUDA_KERNEL(batch_norm);

@@ -54,10 +54,9 @@ PARN_CUDA_KERNEL(side)
 
 /* ---- dropout ------------------------------------------------------------------------------------ */
 
-/* The mask is drawn on the host exactly as lib/backend/cpu/dropout.c draws it (one draw of the
- * graph's generator seeds a stream per chunk of elements), so that a seed gives the same mask
- * on both backends, then uploaded. */
-#define MASK_CHUNK 4096
+/* The mask is drawn on the host by the CPU backend's function (parn__dropout_mask_chunk: one
+ * draw of the graph's generator seeds a stream per chunk of elements), so that a seed gives the
+ * same mask on both backends, then uploaded. */
 
 typedef struct dropout_state {
     parn_cuda_state base;
@@ -71,20 +70,6 @@ static void dropout_state_destroy(parn_cuda_state *st)
     parn__free(s);
 }
 
-static void draw_chunk(uint64_t seed, int64_t k, int64_t total, float p, float *mask)
-{
-    parn_rng rng;
-    parn__rng_seed(&rng, seed + (uint64_t)k);
-    float scale = 1.0f / (1.0f - p);
-    uint64_t drop_below = (uint64_t)ceil((double)p * 16777216.0);
-    int64_t begin = k * MASK_CHUNK, end = begin + MASK_CHUNK < total ? begin + MASK_CHUNK : total;
-    for (int64_t i = begin; i < end; i += 2) {
-        uint64_t r = parn__rng_next(&rng);
-        mask[i] = (r >> 40) >= drop_below ? scale : 0.0f;
-        if (i + 1 < end) mask[i + 1] = (r >> 16 & 0xffffff) >= drop_below ? scale : 0.0f;
-    }
-}
-
 PARN_CUDA_KERNEL(dropout)
 {
     const parn_tensor *x = parn_src(g, n, 0);
@@ -96,8 +81,8 @@ PARN_CUDA_KERNEL(dropout)
     if (s && !s->mask) s->mask = parn__malloc((size_t)total * sizeof(float));
     PARN_RETURN_IF(!s || !s->mask, PARN_E_NOMEM, "%s: out of memory for the mask", n->name);
     uint64_t seed = parn__rng_next(parn_graph_rng(g));
-    for (int64_t k = 0; k < (total + MASK_CHUNK - 1) / MASK_CHUNK; k++)
-        draw_chunk(seed, k, total, n->attrs.dropout.p, s->mask);
+    for (int64_t k = 0; k < (total + PARN_DROPOUT_CHUNK - 1) / PARN_DROPOUT_CHUNK; k++)
+        parn__dropout_mask_chunk(seed, k, total, n->attrs.dropout.p, s->mask);
     parn_tensor *mask = &n->side[0];
     PARN_TRY(parn_cuda_upload(ctx, mask->data, s->mask, (size_t)total * sizeof(float)));
     return parn_cuda_launched(parn_k_dropout_apply(ctx->stream, n->out.data, yv, x->data, xv,

@@ -69,11 +69,11 @@ const parn_node *parn_src_node(const parn_graph *g, const parn_node *n, int i)
 
 static const parn_kernel_fn kernels[PARN_OP__COUNT] = {
     [PARN_OP_CONV] = parn_cuda_conv,
-    [PARN_OP_CONV_BWD_DATA] = parn_cuda_conv_bwd_data,
-    [PARN_OP_CONV_BWD_WEIGHTS] = parn_cuda_conv_bwd_weights,
-    [PARN_OP_DECONV] = parn_cuda_deconv,
-    [PARN_OP_DECONV_BWD_DATA] = parn_cuda_deconv_bwd_data,
-    [PARN_OP_DECONV_BWD_WEIGHTS] = parn_cuda_deconv_bwd_weights,
+    [PARN_OP_CONV_BWD_DATA] = parn_cuda_conv,
+    [PARN_OP_CONV_BWD_WEIGHTS] = parn_cuda_conv,
+    [PARN_OP_DECONV] = parn_cuda_conv,
+    [PARN_OP_DECONV_BWD_DATA] = parn_cuda_conv,
+    [PARN_OP_DECONV_BWD_WEIGHTS] = parn_cuda_conv,
     [PARN_OP_POOL] = parn_cuda_pool,
     [PARN_OP_POOL_BWD] = parn_cuda_pool_bwd,
     [PARN_OP_BATCH_NORM] = parn_cuda_batch_norm,
